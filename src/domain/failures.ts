@@ -1,0 +1,26 @@
+/**
+ * Failure types (the `type` of an ApplicationFailure). The workflow lists the non-retryable ones in its
+ * retry policies; activities throw them; the CLI maps them to exit codes. One list, used everywhere.
+ */
+export const FailureType = {
+  InvalidInput: 'InvalidInput',
+  ImageNotFound: 'ImageNotFound',
+  PermissionDenied: 'PermissionDenied',
+  ScannerUnavailable: 'ScannerUnavailable',
+  VulnerabilityPolicyViolation: 'VulnerabilityPolicyViolation',
+  Quarantined: 'Quarantined',
+  SignatureInvalid: 'SignatureInvalid',
+  DigestMismatch: 'DigestMismatch',
+  VerificationFailed: 'VerificationFailed',
+  ApprovalRejected: 'ApprovalRejected',
+  ApprovalExpired: 'ApprovalExpired',
+  /** A wait that is not over yet (scan still running): retried by the activity retry policy, logged as benign. */
+  NotReady: 'NotReady',
+} as const;
+
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Everything except NotReady: retrying these cannot help, the user has to act. */
+export const NON_RETRYABLE_FAILURE_TYPES: string[] = Object.values(FailureType).filter(
+  (t) => t !== FailureType.NotReady,
+);
