@@ -4,10 +4,16 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-export const PromotionRepository = defineSearchAttributeKey('PromotionRepository', SearchAttributeType.KEYWORD);
+export const PromotionRepository = defineSearchAttributeKey(
+  'PromotionRepository',
+  SearchAttributeType.KEYWORD,
+);
 export const PromotionTag = defineSearchAttributeKey('PromotionTag', SearchAttributeType.KEYWORD);
 export const PromotionDigest = defineSearchAttributeKey('PromotionDigest', SearchAttributeType.KEYWORD);
-export const PromotionEnvironment = defineSearchAttributeKey('PromotionEnvironment', SearchAttributeType.KEYWORD);
+export const PromotionEnvironment = defineSearchAttributeKey(
+  'PromotionEnvironment',
+  SearchAttributeType.KEYWORD,
+);
 /** e.g. `scanning`, `awaiting-approval`, `copying`, `verifying`, `completed`, `failed`. */
 export const PromotionStage = defineSearchAttributeKey('PromotionStage', SearchAttributeType.KEYWORD);
 

@@ -1,0 +1,56 @@
+/** `npm run stack -- up|down|status|env|logs [service]` */
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { binaryPath, isBuilt, loadTools, TOOL_ENV } from '../../scripts/tools';
+import { paths, stackConfig } from './config';
+import { SERVICES } from './components';
+import { envLines, stackDown, stackEnv, stackStatus, stackUp } from './stack';
+
+async function main(argv: string[]): Promise<number> {
+  const [command, arg] = argv;
+  const config = stackConfig();
+  switch (command) {
+    case 'up':
+      await stackUp({ config });
+      return 0;
+    case 'down':
+      await stackDown({ config });
+      return 0;
+    case 'status': {
+      const rows = await stackStatus(config);
+      for (const r of rows)
+        console.log(`${r.name.padEnd(12)} ${r.running ? `running (pid ${r.pid})` : 'stopped'}  ${r.url}`);
+      return rows.every((r) => r.running) ? 0 : 3;
+    }
+    case 'env': {
+      const env = stackEnv(config);
+      const tools = loadTools();
+      for (const [name, spec] of Object.entries(tools)) {
+        if (isBuilt(name, spec)) env[TOOL_ENV[name]!] = binaryPath(name, tools);
+      }
+      console.log(envLines(env));
+      return 0;
+    }
+    case 'logs': {
+      const names = arg ? [arg] : SERVICES.map((s) => s.name);
+      for (const name of names) {
+        const file = join(paths(config).logs, `${name}.log`);
+        if (!existsSync(file)) continue;
+        const lines = readFileSync(file, 'utf8').split('\n').slice(-40);
+        console.log(`==> ${file} <==\n${lines.join('\n')}`);
+      }
+      return 0;
+    }
+    default:
+      console.error('usage: npm run stack -- up|down|status|env|logs [service]');
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(`stack: ${err.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `npm test`: every suite in one run of Node's test runner, so the closing lines count them all.
+# Unit and workflow tests need no services (workflow tests start their own Temporal dev server);
+# integration and chaos tests need the local stack, so this starts a private one on its own ports and
+# data directory (it never touches a developer's `npm run stack` on the default ports) and stops it after.
+#   scripts/test.sh [all|unit|integration|chaos] [extra node --test args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+suite=${1:-all}
+shift || true
+
+export STACK_DIR=${TEST_STACK_DIR:-.data/test-stack}
+export STACK_TEMPORAL_PORT=17233 STACK_TEMPORAL_UI_PORT=18233 STACK_REGISTRY_PORT=15001
+export STACK_HARBOR_PORT=18080 STACK_METRICS_PORT=19464
+
+case "$suite" in
+  unit) dirs=(test/unit test/workflows) ;;
+  integration) dirs=(test/integration test/contract) ;;
+  chaos) dirs=(test/chaos) ;;
+  all) dirs=(test/unit test/workflows test/integration test/contract test/chaos) ;;
+  *) echo "usage: scripts/test.sh [all|unit|integration|chaos]" >&2; exit 2 ;;
+esac
+
+files=()
+for d in "${dirs[@]}"; do
+  [ -d "$d" ] && while IFS= read -r f; do files+=("$f"); done < <(find "$d" -name '*.test.ts' | sort)
+done
+if [ ${#files[@]} -eq 0 ]; then echo "no test files in ${dirs[*]}" >&2; exit 1; fi
+
+npx tsx scripts/tools.ts build
+needs_stack=0
+for f in "${files[@]}"; do case "$f" in test/integration/*|test/contract/*|test/chaos/*) needs_stack=1 ;; esac; done
+if [ $needs_stack = 1 ]; then
+  npx tsx dev/stack/cli.ts down >/dev/null 2>&1 || true
+  rm -rf "$STACK_DIR"
+  trap 'npx tsx dev/stack/cli.ts down >/dev/null 2>&1 || true' EXIT
+  npx tsx dev/stack/cli.ts up
+fi
+eval "$(npx tsx dev/stack/cli.ts env)"
+
+# One file at a time: integration files share the stack, and the machine has two cores.
+node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@" "${files[@]}"

@@ -1,0 +1,72 @@
+/**
+ * What the activities need from the worker. The worker fills it from the environment (docs/CONVENTIONS.md);
+ * secrets arrive here as values or as file paths and never leave the worker process except through 0600
+ * files in a private temp dir (src/activities/process.ts).
+ */
+
+/** A secret given either inline or as a file to read (e.g. HARBOR_PASSWORD vs HARBOR_PASSWORD_FILE). */
+export type SecretSource = { value: string } | { file: string };
+
+export interface ActivityConfig {
+  /** Harbor base URL, e.g. `http://127.0.0.1:8080`; REST at /api/v2.0, registry at /v2 on the same host. */
+  harborUrl: string;
+  harborUsername: string;
+  harborPassword: SecretSource;
+  /**
+   * Registry host as cosign/skopeo name images (`host[:port]`). Defaults to the host of harborUrl; an
+   * `http:` harborUrl also turns on plain-HTTP flags for the tools.
+   */
+  registryHost?: string;
+  /** cosign private key (PEM, `ENCRYPTED SIGSTORE PRIVATE KEY`), its password and the public key. */
+  cosignKey: SecretSource;
+  cosignPassword: SecretSource;
+  cosignPublicKey: SecretSource;
+  cosignBin: string;
+  skopeoBin: string;
+  gitBin?: string;
+  /** GitOps repository: a bare-repo path or a URL git can push to. */
+  gitopsRepoUrl: string;
+  gitopsBranch?: string;
+  gitAuthorName?: string;
+  gitAuthorEmail?: string;
+  /** Worker-owned scratch space (GitOps clone). Temp dirs with secrets go to os.tmpdir(), not here. */
+  workDir: string;
+  /** Per-request timeout for Harbor calls (default 30 s). */
+  harborTimeoutMs?: number;
+  /** Timeout of one cosign/skopeo run (default 10 min). */
+  toolTimeoutMs?: number;
+  /** Heartbeat interval while waiting on a child process or a poll (default 5 s). */
+  heartbeatIntervalMs?: number;
+}
+
+export const DEFAULT_TOOL_PATHS = {
+  cosign: '/root/.cache/harbor-promote/tools/cosign-v3.1.2/cosign',
+  skopeo: '/root/.cache/harbor-promote/tools/skopeo-v1.22.2/skopeo',
+} as const;
+
+/** Derived, defaulted view of the config that the activity modules share. */
+export interface ResolvedConfig extends Required<Omit<ActivityConfig, 'registryHost'>> {
+  registryHost: string;
+  /** True when Harbor speaks plain HTTP (tools need --*-tls-verify=false / --allow-http-registry). */
+  plainHttp: boolean;
+}
+
+export function resolveConfig(config: ActivityConfig): ResolvedConfig {
+  const url = new URL(config.harborUrl);
+  return {
+    gitBin: 'git',
+    gitopsBranch: 'main',
+    gitAuthorName: 'harbor-promote',
+    gitAuthorEmail: 'harbor-promote@localhost',
+    harborTimeoutMs: 30_000,
+    toolTimeoutMs: 600_000,
+    heartbeatIntervalMs: 5_000,
+    ...stripUndefined(config),
+    registryHost: config.registryHost ?? url.host,
+    plainHttp: url.protocol === 'http:',
+  };
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

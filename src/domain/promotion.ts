@@ -1,0 +1,161 @@
+/**
+ * The promotion's input, identity and record. The input schema is the one the workflow re-validates
+ * (it rejects a bad input as `InvalidInput`), the record is the workflow's result.
+ */
+import { z } from 'zod';
+import type {
+  CopyResult,
+  DigestProof,
+  OverlayResult,
+  ScanSummary,
+  SignResult,
+  VerificationResult,
+} from '../activities/contract.js';
+import { isDigest } from './image-ref.js';
+import { EnvironmentName, PipelineSchema, Reference, RepositoryName, formatIssues } from './pipeline.js';
+
+export const PromotionInputSchema = z
+  .strictObject({
+    /** The validated pipeline (the CLI parses the YAML file; the workflow checks it again). */
+    pipeline: PipelineSchema,
+    /** Repository name inside the projects, e.g. `myservice` or `team/app` (per-environment mapping in the pipeline). */
+    repository: RepositoryName,
+    /** Tag or `sha256:` digest in the first environment's project. Resolved once, then only the digest is used. */
+    reference: Reference,
+    /** Stop after this environment; defaults to the last one. */
+    targetEnvironment: EnvironmentName.optional(),
+    /** Who started it (shown in the record); not an authority for anything. */
+    requestedBy: z.string().max(128).optional(),
+  })
+  .superRefine((input, ctx) => {
+    const names = input.pipeline.environments.map((e) => e.name);
+    if (input.targetEnvironment !== undefined && !names.slice(1).includes(input.targetEnvironment))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targetEnvironment'],
+        message: `"${input.targetEnvironment}" is not a destination of this pipeline; use one of ${names.slice(1).join(', ')}`,
+      });
+  });
+
+export type PromotionInput = z.input<typeof PromotionInputSchema>;
+export type ValidPromotionInput = z.output<typeof PromotionInputSchema>;
+
+export function checkPromotionInput(
+  value: unknown,
+): { ok: true; input: ValidPromotionInput } | { ok: false; problems: string[] } {
+  const r = PromotionInputSchema.safeParse(value);
+  return r.success ? { ok: true, input: r.data } : { ok: false, problems: formatIssues(r.error.issues) };
+}
+
+/** The environments this promotion walks: the source, then each destination up to the target. */
+export function plannedEnvironments(input: ValidPromotionInput) {
+  const envs = input.pipeline.environments;
+  const last = input.targetEnvironment
+    ? envs.findIndex((e) => e.name === input.targetEnvironment)
+    : envs.length - 1;
+  return envs.slice(0, last + 1);
+}
+
+/**
+ * Workflow id: `promote-<repository>@<reference>`, e.g. `promote-myservice@1.4.2-a1b2c3d`,
+ * `promote-team/app@sha256:<hex>`. Starting the same repository+reference again finds the running
+ * promotion (USE_EXISTING) instead of a second one. `@` cannot occur in a repository or a tag, so the id
+ * is unambiguous (a `-` separator would make `a-b` + `c` collide with `a` + `b-c`); repository and
+ * reference are validated beforehand, so nothing else needs escaping (ids may contain `/` and `:`).
+ */
+export function promotionWorkflowId(repository: string, reference: string): string {
+  return `promote-${repository}@${reference}`;
+}
+
+/** `myservice:1.4.2 dev → production` for the UI's static summary. */
+export function promotionSummary(input: ValidPromotionInput): string {
+  const envs = plannedEnvironments(input);
+  const ref = isDigest(input.reference)
+    ? `${input.repository}@${input.reference.slice(0, 19)}`
+    : `${input.repository}:${input.reference}`;
+  return `${ref} ${envs[0]!.name} → ${envs[envs.length - 1]!.name}`;
+}
+
+// ---- the record --------------------------------------------------------------------------------------
+
+export type StepName =
+  | 'resolveAndPin'
+  | 'awaitScanAndGate'
+  | 'sign'
+  | 'approvalGate'
+  | 'copyToEnvironment'
+  | 'checkDigestAndSignature'
+  | 'rescanAndDetectQuarantine'
+  | 'updateOverlay'
+  | 'verificationGate'
+  | 'soak'
+  | 'proveFinalState';
+
+export type StepState = 'pending' | 'running' | 'waiting' | 'succeeded' | 'skipped' | 'failed' | 'cancelled';
+
+export interface StepRecord {
+  /** `<environment>/<step>`, e.g. `staging/copyToEnvironment`; `proveFinalState` has no environment. */
+  id: string;
+  environment?: string;
+  step: StepName;
+  state: StepState;
+  startedAt?: string;
+  finishedAt?: string;
+  /** One line: what happened, or what it waits for. */
+  detail?: string;
+}
+
+export interface ApprovalDecision {
+  approver: string;
+  at: string;
+  comment?: string;
+  via: 'signal' | 'update';
+}
+export interface IgnoredMessage {
+  kind: 'approve' | 'reject' | 'reportVerification';
+  environment: string;
+  approver?: string;
+  at: string;
+  reason: string;
+}
+export interface ApprovalRecord {
+  environment: string;
+  approvers: string[];
+  required: number;
+  openedAt?: string;
+  expiresAt?: string;
+  decision: 'pending' | 'approved' | 'rejected' | 'expired';
+  approvals: ApprovalDecision[];
+  rejection?: ApprovalDecision & { reason: string };
+}
+export interface VerificationRecord extends Partial<VerificationResult> {
+  environment: string;
+  kind: 'command' | 'webhook' | 'external';
+  passed: boolean;
+  at: string;
+  reportedBy?: 'activity' | 'signal';
+}
+
+export interface PromotionRecord {
+  promotionId: string;
+  pipeline?: string;
+  repository: string;
+  reference: string;
+  /** The pinned digest: every step after resolve used this and nothing else. */
+  digest: string;
+  manifestMediaType: string;
+  environments: string[];
+  requestedBy?: string;
+  startedAt: string;
+  finishedAt: string;
+  steps: StepRecord[];
+  scans: Record<string, ScanSummary>;
+  signature?: SignResult;
+  copies: Record<string, CopyResult>;
+  approvals: Record<string, ApprovalRecord>;
+  verifications: Record<string, VerificationRecord>;
+  overlays: Record<string, OverlayResult & { path: string }>;
+  /** Final proof: the same digest, signed, in every project. */
+  proof: DigestProof[];
+  ignoredMessages: IgnoredMessage[];
+}

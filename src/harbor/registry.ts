@@ -1,0 +1,56 @@
+/**
+ * Minimal OCI distribution (/v2) helper on the same Harbor connection: manifest HEAD (digest check and
+ * "is it pullable" probe, harbor-api.md §8) and, when a HEAD is blocked, a GET to read Harbor's 412 message
+ * (HEAD answers 412 without a body, §6). Basic auth works directly on Harbor's /v2, so no token dance.
+ */
+import type { HarborConnection } from './client.js';
+import { header } from './client.js';
+import { HarborHttpError } from './errors.js';
+
+export const MANIFEST_ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+export interface ManifestHead {
+  digest?: string;
+  mediaType?: string;
+}
+
+export class RegistryApi {
+  constructor(readonly conn: HarborConnection) {}
+
+  /** `/v2/<project>/<repository>/manifests/<reference>`; the repository keeps its slashes here (§8). */
+  static manifestPath(project: string, repository: string, reference: string): string {
+    const repo = `${project}/${repository}`.split('/').map(encodeURIComponent).join('/');
+    return `/v2/${repo}/manifests/${encodeURIComponent(reference).replace(/%3A/gi, ':')}`;
+  }
+
+  /**
+   * HEAD the manifest. A 412 is re-tried as GET only to obtain Harbor's policy message (a blocked GET serves
+   * no manifest and fires no pull event), then thrown as the GET's 412 error.
+   */
+  async headManifest(
+    project: string,
+    repository: string,
+    reference: string,
+    signal?: AbortSignal,
+  ): Promise<ManifestHead> {
+    const path = RegistryApi.manifestPath(project, repository, reference);
+    const spec = { api: 'registry' as const, template: path, headers: { accept: MANIFEST_ACCEPT }, signal };
+    try {
+      const res = await this.conn.request({ ...spec, method: 'HEAD' });
+      return {
+        digest: header(res.headers, 'docker-content-digest'),
+        mediaType: header(res.headers, 'content-type'),
+      };
+    } catch (err) {
+      if (err instanceof HarborHttpError && err.status === 412 && !err.harborMessage) {
+        await this.conn.request({ ...spec, method: 'GET' }); // throws the 412 with its message
+      }
+      throw err;
+    }
+  }
+}

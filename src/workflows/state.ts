@@ -1,0 +1,163 @@
+/**
+ * The promotion's live state: the step list (planned up front, so `status` shows the whole plan), gates,
+ * approvals, reports. Keeping it in one object lets the query, the update validators and the UI details
+ * read the same facts the workflow acts on. Workflow code: deterministic, no I/O.
+ */
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { ScanSummary } from '../activities/contract.js';
+import type { Environment } from '../domain/pipeline.js';
+import type {
+  ApprovalRecord,
+  IgnoredMessage,
+  StepName,
+  StepRecord,
+  StepState,
+  ValidPromotionInput,
+  VerificationRecord,
+} from '../domain/promotion.js';
+import { isDigest } from '../domain/image-ref.js';
+import {
+  PromotionDigest,
+  PromotionEnvironment,
+  PromotionRepository,
+  PromotionStage,
+  PromotionTag,
+} from '../domain/search-attributes.js';
+import type { PendingGate, PromotionStatus, Stage, VerificationReport } from './messages.js';
+
+const now = () => new Date().toISOString(); // workflow time: deterministic
+
+/** Steps per environment, in runbook order; the source environment has the first three. */
+const SOURCE_STEPS: StepName[] = ['resolveAndPin', 'awaitScanAndGate', 'sign'];
+export function stepsFor(env: Environment): StepName[] {
+  const s: StepName[] = [];
+  if (env.approval) s.push('approvalGate');
+  s.push('copyToEnvironment', 'checkDigestAndSignature', 'rescanAndDetectQuarantine');
+  if (env.overlay) s.push('updateOverlay');
+  if (env.verification) s.push('verificationGate');
+  if (env.soak) s.push('soak');
+  return s;
+}
+
+export class PromotionState {
+  stage: Stage = 'starting';
+  currentEnvironment: string;
+  digest?: string;
+  pendingGate?: PendingGate;
+  failure?: string;
+  readonly steps: StepRecord[] = [];
+  readonly scans: Record<string, ScanSummary> = {};
+  readonly approvals: Record<string, ApprovalRecord> = {};
+  readonly verifications: Record<string, VerificationRecord> = {};
+  readonly reports: Record<string, VerificationReport> = {};
+  readonly ignoredMessages: IgnoredMessage[] = [];
+  /** Environment whose approval gate is open right now (messages for others are refused). */
+  awaitingApprovalFor?: string;
+  awaitingReportFor?: string;
+  /** Set by the approval gate so the gate's "needs" line follows each approval. */
+  onApprovalChange?: (rec: ApprovalRecord) => void;
+
+  constructor(
+    readonly promotionId: string,
+    readonly input: ValidPromotionInput,
+    readonly envs: Environment[],
+  ) {
+    this.currentEnvironment = envs[0]!.name;
+    envs.forEach((env, i) => {
+      for (const step of i === 0 ? SOURCE_STEPS : stepsFor(env))
+        this.steps.push({ id: `${env.name}/${step}`, environment: env.name, step, state: 'pending' });
+      if (env.approval)
+        this.approvals[env.name] = {
+          environment: env.name,
+          approvers: env.approval.approvers,
+          required: env.approval.required,
+          decision: 'pending',
+          approvals: [],
+        };
+    });
+    this.steps.push({ id: 'proveFinalState', step: 'proveFinalState', state: 'pending' });
+  }
+
+  step(id: string): StepRecord {
+    const s = this.steps.find((x) => x.id === id);
+    if (!s) throw new Error(`no step ${id}`); // a programming error: fails the task, not the promotion
+    return s;
+  }
+
+  start(id: string, stage: Stage, env: string | undefined, detail: string): void {
+    const s = this.step(id);
+    s.state = stage === 'awaiting-approval' || stage === 'soaking' ? 'waiting' : 'running';
+    s.startedAt = now();
+    s.detail = detail;
+    this.stage = stage;
+    if (env) this.currentEnvironment = env;
+    this.publish();
+  }
+
+  finish(id: string, state: StepState, detail?: string): void {
+    const s = this.step(id);
+    s.state = state;
+    s.finishedAt = now();
+    if (detail !== undefined) s.detail = detail;
+    this.pendingGate = undefined;
+  }
+
+  /** Search attributes and current details follow every stage change. */
+  publish(): void {
+    upsertSearchAttributes([
+      { key: PromotionRepository, value: this.input.repository },
+      ...(isDigest(this.input.reference) ? [] : [{ key: PromotionTag, value: this.input.reference }]),
+      { key: PromotionStage, value: this.stage },
+      { key: PromotionEnvironment, value: this.currentEnvironment },
+      ...(this.digest ? [{ key: PromotionDigest, value: this.digest }] : []),
+    ]);
+    setCurrentDetails(this.details());
+  }
+
+  ignore(msg: Omit<IgnoredMessage, 'at'>): void {
+    this.ignoredMessages.push({ ...msg, at: now() });
+  }
+
+  /** Markdown for the UI: what it waits for, and the exact command that moves it. */
+  details(): string {
+    const id = this.promotionId;
+    const running = this.steps.find((s) => s.state === 'running' || s.state === 'waiting');
+    const head = `**${this.stage}** · \`${this.input.repository}\`${this.digest ? ` @ \`${this.digest}\`` : ''} · environment **${this.currentEnvironment}**`;
+    const lines = [head];
+    if (this.failure)
+      lines.push(
+        `Failed: ${this.failure}`,
+        `Start again after the fix: \`harbor-promote start ${this.input.repository}:${this.input.reference}\``,
+      );
+    else if (this.pendingGate) {
+      lines.push(
+        `Waiting for: ${this.pendingGate.needs}${this.pendingGate.until ? ` (until ${this.pendingGate.until})` : ''}`,
+      );
+      if (this.pendingGate.command) lines.push(`Move it: \`${this.pendingGate.command}\``);
+    } else if (running) {
+      lines.push(
+        `Working: ${running.detail ?? running.id}. Nothing to do; watch with \`harbor-promote status ${id}\``,
+      );
+    } else if (this.stage === 'completed') lines.push(`Done. Record: \`harbor-promote status ${id}\``);
+    return lines.join('\n\n');
+  }
+
+  status(): PromotionStatus {
+    return {
+      promotionId: this.promotionId,
+      repository: this.input.repository,
+      reference: this.input.reference,
+      digest: this.digest,
+      stage: this.stage,
+      currentEnvironment: this.currentEnvironment,
+      environments: this.envs.map((e) => e.name),
+      steps: this.steps,
+      pendingGate: this.pendingGate,
+      scans: this.scans,
+      approvals: this.approvals,
+      verifications: this.verifications,
+      ignoredMessages: this.ignoredMessages,
+      failure: this.failure,
+    };
+  }
+}
