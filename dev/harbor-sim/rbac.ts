@@ -16,6 +16,7 @@ const GUEST = [
   'scan:read',
   'metadata:read',
   'member:read',
+  'scanner:read',
 ];
 const LIMITED_GUEST = GUEST.filter(
   (p) => p !== 'member:read' && p !== 'repository:list' && p !== 'artifact:list',
@@ -47,6 +48,8 @@ const PROJECT_ADMIN = [
   'member:create',
   'member:update',
   'member:delete',
+  'robot:create',
+  'robot:read',
 ];
 const ROLE_PERMS: Record<number, Set<string>> = {
   1: new Set(PROJECT_ADMIN),

@@ -127,6 +127,8 @@ export interface VerificationResult {
 export interface VerifyDigestsInput {
   digest: string;
   artifacts: ArtifactRef[];
+  /** Optional: also require that this tag resolves to `digest` in every project. */
+  tag?: string;
 }
 export interface DigestProof {
   project: string;

@@ -10,7 +10,7 @@ export function parsePipelineYaml(text: string, source = 'pipeline.yaml'): Pipel
       source,
       doc.errors.map(
         (e) =>
-          `${e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : 'YAML'}: ${e.message.split('\n')[0]}; fix the YAML syntax`,
+          `${e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : 'YAML'}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}; fix the YAML syntax`,
       ),
     );
   const value: unknown = doc.toJS();

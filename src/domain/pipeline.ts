@@ -27,11 +27,9 @@ export const ProjectName = checked(projectProblem);
 export const Reference = checked(referenceProblem);
 export const Tag = checked(tagProblem);
 export const Digest = checked(digestProblem);
-export const EnvironmentName = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,31}$/, {
-    error: 'must be lower case letters, digits or "-", starting with a letter (e.g. "staging")',
-  });
+export const EnvironmentName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, {
+  error: 'must be lower case letters, digits or "-", starting with a letter (e.g. "staging")',
+});
 export const Duration = z
   .string({ error: 'must be a duration string such as "30s", "15m", "72h" or "1h30m"' })
   .regex(DURATION_PATTERN, { error: 'is not a duration; write e.g. "30s", "15m", "72h" or "1h30m"' });

@@ -22,7 +22,11 @@ import type { PromotionState } from './state.js';
 const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
 /** Why this approve/reject cannot be taken now, or undefined when it can. */
-export function approvalProblem(st: PromotionState, kind: 'approve' | 'reject', a: Partial<ApproveArgs & RejectArgs>): string | undefined {
+export function approvalProblem(
+  st: PromotionState,
+  kind: 'approve' | 'reject',
+  a: Partial<ApproveArgs & RejectArgs>,
+): string | undefined {
   if (!a || !str(a.environment) || !str(a.approver)) return 'environment and approver are required';
   if (kind === 'reject' && !str(a.reason)) return 'a rejection needs a reason';
   const rec = st.approvals[a.environment];
@@ -30,7 +34,8 @@ export function approvalProblem(st: PromotionState, kind: 'approve' | 'reject', 
     const gated = Object.keys(st.approvals);
     return `environment "${a.environment}" has no approval gate in this promotion${gated.length ? ` (gated: ${gated.join(', ')})` : ''}`;
   }
-  if (rec.decision !== 'pending') return `the decision for ${a.environment} is already taken: ${rec.decision}`;
+  if (rec.decision !== 'pending')
+    return `the decision for ${a.environment} is already taken: ${rec.decision}`;
   if (st.awaitingApprovalFor !== a.environment)
     return st.awaitingApprovalFor
       ? `not waiting for approval into ${a.environment}; the promotion waits for approval into ${st.awaitingApprovalFor}`
@@ -55,7 +60,12 @@ export function answer(rec: ApprovalRecord): ApprovalAnswer {
 
 function approve(st: PromotionState, a: ApproveArgs, via: 'signal' | 'update'): ApprovalAnswer {
   const rec = st.approvals[a.environment]!;
-  rec.approvals.push({ approver: a.approver, at: new Date().toISOString(), ...(a.comment && { comment: a.comment }), via });
+  rec.approvals.push({
+    approver: a.approver,
+    at: new Date().toISOString(),
+    ...(a.comment && { comment: a.comment }),
+    via,
+  });
   if (rec.approvals.length >= rec.required) rec.decision = 'approved';
   st.onApprovalChange?.(rec);
   return answer(rec);
@@ -75,16 +85,32 @@ function refuse(problem: string | undefined): void {
 
 export function installHandlers(st: PromotionState): void {
   setHandler(statusQuery, () => st.status());
-  setHandler(approveUpdate, (a) => approve(st, a, 'update'), { validator: (a) => refuse(approvalProblem(st, 'approve', a)) });
-  setHandler(rejectUpdate, (a) => reject(st, a, 'update'), { validator: (a) => refuse(approvalProblem(st, 'reject', a)) });
+  setHandler(approveUpdate, (a) => approve(st, a, 'update'), {
+    validator: (a) => refuse(approvalProblem(st, 'approve', a)),
+  });
+  setHandler(rejectUpdate, (a) => reject(st, a, 'update'), {
+    validator: (a) => refuse(approvalProblem(st, 'reject', a)),
+  });
   setHandler(approveSignal, (a) => {
     const problem = approvalProblem(st, 'approve', a);
-    if (problem) st.ignore({ kind: 'approve', environment: String(a?.environment), approver: a?.approver, reason: problem });
+    if (problem)
+      st.ignore({
+        kind: 'approve',
+        environment: String(a?.environment),
+        approver: a?.approver,
+        reason: problem,
+      });
     else approve(st, a, 'signal');
   });
   setHandler(rejectSignal, (a) => {
     const problem = approvalProblem(st, 'reject', a);
-    if (problem) st.ignore({ kind: 'reject', environment: String(a?.environment), approver: a?.approver, reason: problem });
+    if (problem)
+      st.ignore({
+        kind: 'reject',
+        environment: String(a?.environment),
+        approver: a?.approver,
+        reason: problem,
+      });
     else reject(st, a, 'signal');
   });
   setHandler(reportVerificationSignal, (r: VerificationReport) => {

@@ -87,7 +87,8 @@ export class PromotionState {
   start(id: string, stage: Stage, env: string | undefined, detail: string): void {
     const s = this.step(id);
     s.state = stage === 'awaiting-approval' || stage === 'soaking' ? 'waiting' : 'running';
-    s.startedAt = now();
+    s.startedAt ??= now(); // a step resumed after a sub-step keeps its first start
+    s.finishedAt = undefined;
     s.detail = detail;
     this.stage = stage;
     if (env) this.currentEnvironment = env;
@@ -104,15 +105,25 @@ export class PromotionState {
 
   /** Search attributes and current details follow every stage change. */
   publish(): void {
-    upsertSearchAttributes([
-      { key: PromotionRepository, value: this.input.repository },
-      ...(isDigest(this.input.reference) ? [] : [{ key: PromotionTag, value: this.input.reference }]),
-      { key: PromotionStage, value: this.stage },
-      { key: PromotionEnvironment, value: this.currentEnvironment },
-      ...(this.digest ? [{ key: PromotionDigest, value: this.digest }] : []),
-    ]);
+    const attrs = {
+      stage: this.stage,
+      env: this.currentEnvironment,
+      digest: this.digest,
+    };
+    // Each upsert is a history event: only send what changed.
+    if (JSON.stringify(attrs) !== this.lastUpsert) {
+      this.lastUpsert = JSON.stringify(attrs);
+      upsertSearchAttributes([
+        { key: PromotionRepository, value: this.input.repository },
+        ...(isDigest(this.input.reference) ? [] : [{ key: PromotionTag, value: this.input.reference }]),
+        { key: PromotionStage, value: this.stage },
+        { key: PromotionEnvironment, value: this.currentEnvironment },
+        ...(this.digest ? [{ key: PromotionDigest, value: this.digest }] : []),
+      ]);
+    }
     setCurrentDetails(this.details());
   }
+  private lastUpsert = '';
 
   ignore(msg: Omit<IgnoredMessage, 'at'>): void {
     this.ignoredMessages.push({ ...msg, at: now() });
@@ -127,7 +138,7 @@ export class PromotionState {
     if (this.failure)
       lines.push(
         `Failed: ${this.failure}`,
-        `Start again after the fix: \`harbor-promote start ${this.input.repository}:${this.input.reference}\``,
+        `Start again after the fix: \`harbor-promote start ${this.input.repository}${isDigest(this.input.reference) ? '@' : ':'}${this.input.reference} --pipeline <file>\``,
       );
     else if (this.pendingGate) {
       lines.push(

@@ -1,0 +1,158 @@
+/**
+ * The worker process: configuration from the environment (src/worker/config.ts), the SDK runtime with our
+ * structured logger and the Prometheus endpoint, start-up checks (Temporal, Harbor, tools), then it polls
+ * the task queue until SIGTERM/SIGINT, letting running activities finish for WORKER_SHUTDOWN_GRACE.
+ *
+ * Exit codes: 0 clean shutdown, 1 crashed, 2 configuration wrong, 3 Temporal or Harbor unreachable.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
+import { buildActivities } from './activities/index.js';
+import { readSecret } from './activities/secrets.js';
+import { NON_RETRYABLE_FAILURE_TYPES } from './domain/failures.js';
+import { ConfigError, loadWorkerConfig, type WorkerConfig } from './worker/config.js';
+import { createLogger } from './worker/logging.js';
+import { checkHarbor, StartupError } from './worker/preflight.js';
+import { installRuntime } from './worker/telemetry.js';
+
+/** src/workflows through tsx (development) or the compiled .js next to this file. */
+function workflowsPath(): string {
+  for (const name of ['index.ts', 'index.js']) {
+    const p = join(__dirname, 'workflows', name);
+    if (existsSync(p)) return p;
+  }
+  throw new StartupError(`no workflow code next to ${__dirname}; set WORKER_WORKFLOW_BUNDLE`, 2);
+}
+
+function nativeConnectionOptions(cfg: WorkerConfig): NativeConnectionOptions {
+  const t = cfg.temporal;
+  return {
+    address: t.address,
+    ...(t.tls && {
+      tls: {
+        ...(t.tls.serverName && { serverNameOverride: t.tls.serverName }),
+        ...(t.tls.caFile && { serverRootCACertificate: readFileSync(t.tls.caFile) }),
+        ...(t.tls.certFile &&
+          t.tls.keyFile && {
+            clientCertPair: { crt: readFileSync(t.tls.certFile), key: readFileSync(t.tls.keyFile) },
+          }),
+      },
+    }),
+    ...(t.apiKey && { apiKey: readSecret(t.apiKey) }),
+  };
+}
+
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let cfg: WorkerConfig;
+  const early = createLogger('INFO', env.WORKER_LOG_FORMAT === 'text' ? 'text' : 'json');
+  try {
+    cfg = loadWorkerConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const p of err.problems) early.error(`cannot start: ${p}`);
+    return 2;
+  }
+
+  // Secrets are read here (once); the redactor then guards every log line.
+  mkdirSync(cfg.activities.workDir, { recursive: true });
+  const { activities, connection: harbor, redactor } = buildActivities(cfg.activities);
+  const log = createLogger(cfg.logLevel, cfg.logFormat, redactor);
+  installRuntime(log, cfg.metricsAddress, cfg.temporal.taskQueue);
+
+  let nativeConnection: NativeConnection | undefined;
+  try {
+    if (cfg.preflight) {
+      const h = await checkHarbor(
+        cfg.activities.harborUrl,
+        cfg.activities.harborUsername,
+        readSecret(cfg.activities.harborPassword),
+      );
+      log.info('Harbor reachable, credentials accepted', {
+        harborUrl: cfg.activities.harborUrl,
+        username: cfg.activities.harborUsername,
+        ...(!h.projectsVisible && {
+          note: 'the robot cannot list projects; fine if it has per-project permissions',
+        }),
+      });
+    }
+    try {
+      nativeConnection = await NativeConnection.connect(nativeConnectionOptions(cfg));
+    } catch (err) {
+      throw new StartupError(
+        `cannot reach Temporal at ${cfg.temporal.address} (${(err as Error).message.split('\n')[0]}); check TEMPORAL_ADDRESS and that the server is up (local stack: \`npm run stack -- up\`)`,
+        3,
+      );
+    }
+    const worker = await Worker.create({
+      connection: nativeConnection,
+      namespace: cfg.temporal.namespace,
+      taskQueue: cfg.temporal.taskQueue,
+      identity: cfg.identity ?? `harbor-promote-worker:${process.pid}@${hostname()}`,
+      ...(cfg.workflowBundle
+        ? { workflowBundle: { codePath: cfg.workflowBundle } }
+        : { workflowsPath: workflowsPath() }),
+      activities,
+      maxConcurrentActivityTaskExecutions: cfg.maxConcurrentActivities,
+      shutdownGraceTime: cfg.shutdownGraceMs,
+      shutdownForceTime: cfg.shutdownGraceMs + 15_000,
+    }).catch((err: Error) => {
+      if (/namespace/i.test(err.message) && /not found/i.test(err.message))
+        throw new StartupError(
+          `namespace "${cfg.temporal.namespace}" does not exist at ${cfg.temporal.address}; set TEMPORAL_NAMESPACE`,
+          2,
+        );
+      throw err;
+    });
+
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signals++;
+      if (signals === 1) {
+        log.info('shutting down: no new tasks; running activities may finish', {
+          signal: sig,
+          graceMs: cfg.shutdownGraceMs,
+        });
+        worker.shutdown();
+      } else {
+        log.warn('second signal: exiting now', { signal: sig });
+        process.exit(1);
+      }
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+
+    log.info('worker started', {
+      address: cfg.temporal.address,
+      namespace: cfg.temporal.namespace,
+      taskQueue: cfg.temporal.taskQueue,
+      harborUrl: cfg.activities.harborUrl,
+      ...(cfg.metricsAddress && { metrics: `http://${cfg.metricsAddress}/metrics` }),
+      nonRetryableFailureTypes: NON_RETRYABLE_FAILURE_TYPES.length,
+    });
+    await worker.run();
+    log.info('worker stopped');
+    return 0;
+  } catch (err) {
+    if (err instanceof StartupError) {
+      log.error(`cannot start: ${err.message}`);
+      return err.exitCode;
+    }
+    log.error(`worker failed: ${(err as Error).message}`, { error: err });
+    return 1;
+  } finally {
+    await nativeConnection?.close().catch(() => undefined);
+    await harbor.close().catch(() => undefined);
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`harbor-promote worker: ${(err as Error)?.message ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,2 @@
+/** The worker's workflowsPath: every workflow type lives here. */
+export { promoteImage } from './promotion.js';

@@ -1,0 +1,145 @@
+// signImage / verifySignature with the real cosign v3.1.2 against harbor-sim: sign once (a rerun adds no
+// second signature), --recursive for an index, wrong key → SignatureInvalid, unsigned → SignatureInvalid.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { HarborApi } from '../../../src/harbor/api.js';
+import { buildActivities } from '../../../src/activities/index.js';
+import { ImagePusher } from './images.js';
+import {
+  activity,
+  configFromEnv,
+  DEV,
+  failure,
+  SimControl,
+  STAGING,
+  stackEnv,
+  uniqueRepo,
+} from './helpers.js';
+
+const env = stackEnv();
+const cfg = configFromEnv(env);
+const { activities: acts, connection } = buildActivities(cfg);
+const api = new HarborApi(connection);
+const ci = new ImagePusher({
+  harborUrl: env.HARBOR_URL!,
+  username: env.HARBOR_CI_USERNAME!,
+  password: env.HARBOR_CI_PASSWORD!,
+});
+const repo = uniqueRepo('cosign');
+
+/** A second key pair: signatures made with the stack key must not verify with it. */
+function otherKeyPair(): { key: string; pub: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'hp-otherkey-'));
+  execFileSync(cfg.cosignBin, ['generate-key-pair', '--output-key-prefix', join(dir, 'other')], {
+    env: { ...process.env, COSIGN_PASSWORD: 'other-pw' },
+    stdio: 'ignore',
+  });
+  return { key: join(dir, 'other.key'), pub: join(dir, 'other.pub') };
+}
+
+const sim = new SimControl(env);
+before(async () => {
+  await sim.clearFaults();
+});
+after(() => connection.close());
+
+/**
+ * The seeded promoter robot may push (sign) in staging/production but only pull in platform-dev, so the
+ * images are pushed to dev by CI and copied server-side to staging, where they are signed.
+ */
+async function inStaging(tag: string): Promise<{ project: string; repository: string; digest: string }> {
+  const img = await ci.image(`${DEV}/${repo}`, tag);
+  await api.copyArtifact(STAGING, repo, `${DEV}/${repo}@${img.digest}`);
+  await sim.completeScans(); // staging blocks pulls (cosign reads the manifest) while its auto-scan runs
+  return { project: STAGING, repository: repo, digest: img.digest };
+}
+
+describe('signImage / verifySignature', () => {
+  it('signs once; a second run verifies first and adds nothing', async () => {
+    const artifact = await inStaging('one');
+    const img = artifact;
+    await assert.rejects(
+      activity(acts.verifySignature, { artifact }),
+      failure('SignatureInvalid', 'no cosign signature'),
+    );
+    const first = await activity(acts.signImage, { artifact });
+    assert.equal(first.signed, true);
+    assert.ok(first.signatureDigest?.startsWith('sha256:'));
+    assert.deepEqual(await activity(acts.verifySignature, { artifact }), { verified: true });
+    const second = await activity(acts.signImage, { artifact });
+    assert.equal(second.signed, false);
+    const sigs = await api.listAccessories(STAGING, repo, img.digest, 'signature.cosign');
+    assert.equal(sigs.length, 1);
+    // The .sig tag still holds the same manifest: re-signing would have appended a layer (new digest).
+    const sigArtifact = await api.getArtifact(STAGING, repo, `${img.digest.replace(':', '-')}.sig`, {
+      withTag: false,
+    });
+    assert.equal(sigArtifact.digest, second.signatureDigest);
+  });
+
+  it('signs an index recursively (index and every child)', async () => {
+    const idx = await ci.index(`${DEV}/${repo}`, 'multi');
+    await api.copyArtifact(STAGING, repo, `${DEV}/${repo}@${idx.digest}`);
+    await sim.completeScans();
+    const r = await activity(acts.signImage, {
+      artifact: { project: STAGING, repository: repo, digest: idx.digest },
+    });
+    assert.equal(r.signed, true);
+    for (const d of [idx.digest, ...idx.children]) {
+      assert.deepEqual(
+        await activity(acts.verifySignature, { artifact: { project: STAGING, repository: repo, digest: d } }),
+        { verified: true },
+      );
+      assert.equal((await api.listAccessories(STAGING, repo, d, 'signature.cosign')).length, 1, d);
+    }
+    assert.equal(
+      (
+        await activity(acts.signImage, {
+          artifact: { project: STAGING, repository: repo, digest: idx.digest },
+        })
+      ).signed,
+      false,
+    );
+  });
+
+  it('wrong key → SignatureInvalid; and signImage with our key adds our signature next to the foreign one', async () => {
+    const artifact = await inStaging('wrongkey');
+    const other = otherKeyPair();
+    const foreign = buildActivities(
+      configFromEnv(env, {
+        cosignKey: { file: other.key },
+        cosignPublicKey: { file: other.pub },
+        cosignPassword: { value: 'other-pw' },
+      }),
+    );
+    assert.equal((await activity(foreign.activities.signImage, { artifact })).signed, true);
+    await assert.rejects(
+      activity(acts.verifySignature, { artifact }),
+      failure('SignatureInvalid', 'configured public key'),
+    );
+    assert.equal((await activity(acts.signImage, { artifact })).signed, true);
+    assert.deepEqual(await activity(acts.verifySignature, { artifact }), { verified: true });
+    await foreign.connection.close();
+  });
+
+  it('no push permission → PermissionDenied naming the project and role', async () => {
+    const img = await ci.image(`${DEV}/${repo}`, 'nopush');
+    await assert.rejects(
+      activity(acts.signImage, { artifact: { project: DEV, repository: repo, digest: img.digest } }),
+      failure('PermissionDenied', `project '${DEV}'`, 'Developer role', 'repository:push'),
+    );
+  });
+
+  it('missing image → ImageNotFound', async () => {
+    await assert.rejects(
+      activity(acts.signImage, {
+        artifact: { project: DEV, repository: repo, digest: 'sha256:' + '0'.repeat(64) },
+      }),
+      failure('ImageNotFound'),
+    );
+  });
+});

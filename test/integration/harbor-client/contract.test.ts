@@ -1,0 +1,164 @@
+// Contract test: every REST request the client sends (method, path template, query parameter names)
+// exists in Harbor's swagger (shared/reference/harbor-swagger-v2.yaml, basePath /api/v2.0). The requests
+// are recorded while the activities and every HarborApi method run against harbor-sim.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { HarborApi, HarborConnection, type RecordedRequest } from '../../../src/harbor/index.js';
+import { buildActivities } from '../../../src/activities/index.js';
+import { ImagePusher } from '../activities/images.js';
+import {
+  activity,
+  configFromEnv,
+  DEV,
+  PROD,
+  SimControl,
+  STAGING,
+  stackEnv,
+  uniqueRepo,
+} from '../activities/helpers.js';
+
+const SPEC_PATH = [
+  resolve(__dirname, '../../../../shared/reference/harbor-swagger-v2.yaml'),
+  '/work/shared/reference/harbor-swagger-v2.yaml',
+].find(existsSync)!;
+interface Param {
+  name: string;
+  in: string;
+  $ref?: string;
+}
+type Spec = {
+  basePath: string;
+  parameters: Record<string, Param>;
+  paths: Record<string, Record<string, { parameters?: Param[] }> & { parameters?: Param[] }>;
+};
+const spec = parse(readFileSync(SPEC_PATH, 'utf8')) as Spec;
+const deref = (p: Param): Param => (p.$ref ? spec.parameters[p.$ref.replace('#/parameters/', '')]! : p);
+
+/** Problems with one recorded request, empty when it matches the spec. */
+export function checkAgainstSpec(r: RecordedRequest): string[] {
+  const item = spec.paths[r.template];
+  if (!item) return [`${r.method} ${r.template}: path not in the spec`];
+  const op = item[r.method.toLowerCase()] as { parameters?: Param[] } | undefined;
+  if (!op) return [`${r.method} ${r.template}: method not in the spec`];
+  const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map(deref);
+  const problems: string[] = [];
+  const query = new Set(params.filter((p) => p.in === 'query').map((p) => p.name));
+  for (const q of r.query)
+    if (!query.has(q)) problems.push(`${r.method} ${r.template}: query parameter ${q} not declared`);
+  for (const p of params.filter((x) => x.in === 'path'))
+    if (!r.template.includes(`{${p.name}}`)) problems.push(`${r.template}: path param ${p.name} missing`);
+  const rx = new RegExp('^' + spec.basePath + r.template.replace(/\{[^}]+\}/g, '[^/]+') + '$');
+  if (!rx.test(r.path)) problems.push(`${r.path} does not match ${r.template}`);
+  return problems;
+}
+
+const env = stackEnv();
+const sim = new SimControl(env);
+const recorded: RecordedRequest[] = [];
+const { activities: acts, connection } = buildActivities(configFromEnv(env), {
+  onHarborRequest: (r) => recorded.push(r),
+});
+const api = new HarborApi(connection);
+const ci = new ImagePusher({
+  harborUrl: env.HARBOR_URL!,
+  username: env.HARBOR_CI_USERNAME!,
+  password: env.HARBOR_CI_PASSWORD!,
+});
+const repo = uniqueRepo('contract');
+
+before(() => sim.clearFaults());
+after(() => connection.close());
+
+describe('Harbor client ↔ swagger contract', () => {
+  it('the checker itself rejects what is not in the spec', () => {
+    assert.notDeepEqual(
+      checkAgainstSpec({ method: 'GET', api: 'rest', template: '/nope', path: '/api/v2.0/nope', query: [] }),
+      [],
+    );
+    assert.notDeepEqual(
+      checkAgainstSpec({
+        method: 'GET',
+        api: 'rest',
+        template: '/projects/{project_name_or_id}',
+        path: '/api/v2.0/projects/x',
+        query: ['bogus'],
+      }),
+      [],
+    );
+    assert.notDeepEqual(
+      checkAgainstSpec({
+        method: 'PATCH',
+        api: 'rest',
+        template: '/projects/{project_name_or_id}',
+        path: '/api/v2.0/projects/x',
+        query: [],
+      }),
+      [],
+    );
+  });
+
+  it('every request sent by the activities and the API methods exists in the spec', async () => {
+    const { digest } = await ci.image(`${DEV}/${repo}`, '1.0');
+    await activity(acts.resolveDigest, { project: DEV, repository: repo, reference: '1.0' });
+    await activity(acts.readProjectPolicy, { project: PROD });
+    await activity(acts.copyArtifact, {
+      from: { project: DEV, repository: repo, digest },
+      to: { project: STAGING, repository: repo },
+      tag: 'extra',
+      strategy: 'harbor',
+    });
+    await activity(acts.ensureScanned, {
+      artifact: { project: STAGING, repository: repo, digest },
+      notBefore: new Date(Date.now() + 1500).toISOString(),
+      pollIntervalMs: 100,
+    });
+    await activity(acts.signImage, { artifact: { project: STAGING, repository: repo, digest } });
+    await activity(acts.verifyDigests, {
+      digest,
+      artifacts: [{ project: STAGING, repository: repo, digest }],
+    });
+    await api.listArtifacts(STAGING, repo, `digest=${digest}`);
+    await api.listTags(STAGING, repo, digest);
+    await api.getVulnerabilityIds(STAGING, repo, digest);
+    await api.getSystemCveAllowlist();
+    await api.createTag(STAGING, repo, digest, 'temp');
+    await api.scanArtifact(STAGING, repo, digest);
+    await sim.completeScans();
+    // Only an admin may delete (the promoter never does); record it through an admin connection.
+    const admin = new HarborConnection({
+      baseUrl: env.HARBOR_URL!,
+      username: env.HARBOR_ADMIN_USERNAME!,
+      password: env.HARBOR_ADMIN_PASSWORD!,
+      onRequest: (r) => recorded.push(r),
+    });
+    await new HarborApi(admin).deleteArtifact(STAGING, repo, digest);
+    await admin.close();
+
+    const rest = recorded.filter((r) => r.api === 'rest');
+    const problems = rest.flatMap(checkAgainstSpec);
+    assert.deepEqual(problems, []);
+    const seen = new Set(rest.map((r) => `${r.method} ${r.template}`));
+    // Every operation the client knows was exercised (so a new one cannot slip past this test).
+    for (const op of [
+      'GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}',
+      'GET /projects/{project_name}/repositories/{repository_name}/artifacts',
+      'POST /projects/{project_name}/repositories/{repository_name}/artifacts',
+      'GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/accessories',
+      'GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/tags',
+      'POST /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/tags',
+      'POST /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/scan',
+      'GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/additions/vulnerabilities',
+      'DELETE /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}',
+      'GET /projects/{project_name_or_id}',
+      'GET /system/CVEAllowlist',
+    ]) {
+      assert.ok(seen.has(op), `not exercised: ${op}`);
+    }
+    // The registry side is not in the swagger; it only ever HEADs/GETs manifests.
+    for (const r of recorded.filter((x) => x.api === 'registry'))
+      assert.match(`${r.method} ${r.path}`, /^(HEAD|GET) \/v2\/.+\/manifests\/[^/]+$/);
+  });
+});
