@@ -145,7 +145,13 @@ export function seed(store: Store): void {
     secrets.promoter,
     [
       { kind: 'project', namespace: '*', access: acc(READ) },
-      { kind: 'project', namespace: dev.name, access: acc([...READ, 'repository:pull']) },
+      // Push and scan on dev too: the promotion signs in dev (the `.sig` is a push) before the first copy,
+      // and triggers the dev scan when auto-scan has not run. Nothing else is written to dev.
+      {
+        kind: 'project',
+        namespace: dev.name,
+        access: acc([...READ, 'repository:pull', 'repository:push', 'scan:create']),
+      },
       { kind: 'project', namespace: staging.name, access: acc([...READ, ...write]) },
       { kind: 'project', namespace: prod.name, access: acc([...READ, ...write]) },
     ],

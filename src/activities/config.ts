@@ -70,3 +70,42 @@ export function resolveConfig(config: ActivityConfig): ResolvedConfig {
 function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
+
+/**
+ * ActivityConfig from the environment documented in docs/CONVENTIONS.md (for the worker). `X_FILE`
+ * variants are preferred to inline secrets; missing required variables are reported all at once.
+ */
+export function activityConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ActivityConfig {
+  const missing: string[] = [];
+  const need = (name: string): string => {
+    const v = env[name];
+    if (!v) missing.push(name);
+    return v ?? '';
+  };
+  const secret = (name: string): SecretSource => {
+    if (env[`${name}_FILE`]) return { file: env[`${name}_FILE`]! };
+    if (env[name] !== undefined) return { value: env[name]! };
+    missing.push(`${name} or ${name}_FILE`);
+    return { value: '' };
+  };
+  const keyFile = (name: string): SecretSource => ({ file: need(name) });
+  const config: ActivityConfig = {
+    harborUrl: need('HARBOR_URL'),
+    harborUsername: need('HARBOR_USERNAME'),
+    harborPassword: secret('HARBOR_PASSWORD'),
+    registryHost: env.HARBOR_REGISTRY_HOST || undefined,
+    cosignKey: keyFile('COSIGN_KEY_FILE'),
+    cosignPublicKey: keyFile('COSIGN_PUBLIC_KEY_FILE'),
+    cosignPassword: secret('COSIGN_PASSWORD'),
+    cosignBin: env.COSIGN_BIN || DEFAULT_TOOL_PATHS.cosign,
+    skopeoBin: env.SKOPEO_BIN || DEFAULT_TOOL_PATHS.skopeo,
+    gitBin: env.GIT_BIN || undefined,
+    gitopsRepoUrl: need('GITOPS_REPO_URL'),
+    gitopsBranch: env.GITOPS_BRANCH || undefined,
+    gitAuthorName: env.GIT_AUTHOR_NAME || undefined,
+    gitAuthorEmail: env.GIT_AUTHOR_EMAIL || undefined,
+    workDir: env.HARBOR_PROMOTE_WORK_DIR || `${env.HOME ?? '/tmp'}/.cache/harbor-promote/work`,
+  };
+  if (missing.length > 0) throw new Error(`missing environment for the activities: ${missing.join(', ')}`);
+  return config;
+}

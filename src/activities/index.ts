@@ -17,6 +17,7 @@ import { readSecret, Redactor } from './secrets.js';
 import { verificationActivities } from './verification.js';
 
 export type { ActivityConfig } from './config.js';
+export { activityConfigFromEnv } from './config.js';
 
 export interface CreateActivitiesOptions {
   /** Observe every Harbor request (contract tests). */

@@ -171,6 +171,8 @@ function answerLine(kind: 'approve' | 'reject', a: ApprovalAnswer, by: string): 
 
 function outcomeLines(o: Outcome, id: string): string[] {
   if (o.status === 'COMPLETED') return renderRecord(o.record);
+  if (o.status === 'WAITING')
+    return [`${id}: waiting for ${o.gate.needs}`, ...(o.gate.command ? [`  next: ${o.gate.command}`] : [])];
   if (o.status === 'FAILED') {
     const [first, fix] = failureLines(o.failure);
     return [`${id}: failed: ${first}`, ...(fix ? [`  ${fix}`] : [])];
@@ -450,7 +452,12 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
     .argument('<id>', 'promotion id')
     .option('--interval <seconds>', 'poll interval', '1')
     .option('--timeout <seconds>', 'give up after this long (exit 7)')
-    .action(async (id: string, o: { interval: string; timeout?: string }, cmd: Command) => {
+    .option('--until-waiting', 'return (exit 0) as soon as it waits for a person: an approval or an external report')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ harbor-promote watch promote-myservice@1.4.2\n  $ harbor-promote watch promote-myservice@1.4.2 --until-waiting && harbor-promote approve promote-myservice@1.4.2 --env production --as alice',
+    )
+    .action(async (id: string, o: { interval: string; timeout?: string; untilWaiting?: boolean }, cmd: Command) => {
       const s = sessionOf(cmd);
       const interval = Number(o.interval);
       const timeout = o.timeout === undefined ? undefined : Number(o.timeout);
@@ -465,6 +472,7 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
         taskQueue: s.settings.taskQueue,
         intervalMs: interval * 1000,
         ...(timeout !== undefined && { timeoutMs: timeout * 1000 }),
+        ...(o.untilWaiting && { untilWaiting: true }),
       });
       if (s.json)
         io.stdout.write(

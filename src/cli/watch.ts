@@ -17,10 +17,14 @@ export interface Out {
   stderr: { write(s: string): unknown };
 }
 
-export type Outcome =
+export type ClosedOutcome =
   | { status: 'COMPLETED'; exitCode: 0; record: PromotionRecord }
   | { status: 'FAILED'; exitCode: 1; failureType?: string; failure: string }
   | { status: 'CANCELLED' | 'TERMINATED' | 'TIMED_OUT'; exitCode: 6; failure: string };
+export type Outcome =
+  | ClosedOutcome
+  /** Only with `untilWaiting`: the promotion waits for a person (approval or an external report). */
+  | { status: 'WAITING'; exitCode: 0; gate: NonNullable<PromotionStatus['pendingGate']> };
 
 /** The failure as the user should read it: `<Type>: <message>` of the innermost ApplicationFailure. */
 export function failureText(err: unknown): { type?: string; message: string } {
@@ -36,7 +40,7 @@ export function failureText(err: unknown): { type?: string; message: string } {
 }
 
 /** The final result of a closed promotion. */
-export async function outcomeOf(handle: WorkflowHandle, statusName: string): Promise<Outcome> {
+export async function outcomeOf(handle: WorkflowHandle, statusName: string): Promise<ClosedOutcome> {
   try {
     const record = (await handle.result()) as PromotionRecord;
     return { status: 'COMPLETED', exitCode: 0, record };
@@ -85,6 +89,8 @@ export interface WatchOptions {
   intervalMs?: number;
   /** Give up (exit 7) after this long; default: never. */
   timeoutMs?: number;
+  /** Return as soon as the promotion waits for a person (an approval, or an external verification report). */
+  untilWaiting?: boolean;
 }
 
 /** Follows until the promotion closes; returns its outcome. */
@@ -130,6 +136,13 @@ export async function watchPromotion(
       last = err.message;
     }
     if (st) {
+      const gate = st.pendingGate;
+      const human = gate && (gate.kind === 'approval' || (gate.kind === 'verification' && gate.command));
+      if (opts.untilWaiting && gate && human) {
+        if (tty) draw(renderStatus(st, { url: opts.url }));
+        else if (!opts.json) out.stdout.write(`${statusLine(st)}\n`);
+        return { status: 'WAITING', exitCode: 0, gate };
+      }
       if (opts.json) {
         const key = JSON.stringify([
           st.stage,
