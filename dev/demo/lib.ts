@@ -55,7 +55,12 @@ export async function buildAndPush(
   const layout = join(o.workDir, `layout-${o.tag}`);
   rmSync(layout, { recursive: true, force: true });
   mkdirSync(o.workDir, { recursive: true });
-  await buildImage({ out: layout, tag: o.tag, packages: o.packages, label: `demo ${o.repository}:${o.tag} ${o.nonce}` });
+  await buildImage({
+    out: layout,
+    tag: o.tag,
+    packages: o.packages,
+    label: `demo ${o.repository}:${o.tag} ${o.nonce}`,
+  });
   const host = new URL(env.HARBOR_URL!).host;
   const digest = await pushImage({
     layoutDir: layout,
@@ -75,7 +80,11 @@ export type Scenario = 'happy' | 'quarantine';
  * (approval by demo-approver, overlay). For the quarantine scenario the scan gates are at critical, so a
  * HIGH finding passes them and staging's project policy (prevent_vul, severity high) quarantines it.
  */
-export function demoPipeline(env: Record<string, string>, scenario: Scenario, approver = 'demo-approver'): string {
+export function demoPipeline(
+  env: Record<string, string>,
+  scenario: Scenario,
+  approver = 'demo-approver',
+): string {
   const host = new URL(env.HARBOR_URL!).host;
   const tests = relative(REPO_ROOT, join(REPO_ROOT, 'dev', 'demo', 'integration-tests.sh'));
   const stagingThreshold = scenario === 'quarantine' ? 'critical' : 'high';
@@ -166,7 +175,9 @@ export async function startWorker(
   const deadline = Date.now() + timeoutMs;
   while (!/worker started/.test(seen)) {
     if (child.exitCode !== null)
-      throw new Error(`the worker exited (${child.exitCode}) before it started:\n${seen.trim().split('\n').slice(-5).join('\n')}`);
+      throw new Error(
+        `the worker exited (${child.exitCode}) before it started:\n${seen.trim().split('\n').slice(-5).join('\n')}`,
+      );
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`the worker did not start within ${timeoutMs / 1000}s; see ${logFile}`);
@@ -270,7 +281,9 @@ export async function gitopsFile(
       let err = '';
       c.stdout.on('data', (d: Buffer) => (out += d.toString()));
       c.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      c.on('exit', (code) => (code === 0 ? res(out) : rej(new Error(`git ${args.join(' ')}: ${err.trim()}`))));
+      c.on('exit', (code) =>
+        code === 0 ? res(out) : rej(new Error(`git ${args.join(' ')}: ${err.trim()}`)),
+      );
     });
   const commit = (await git(['rev-parse', branch])).trim();
   const subject = (await git(['log', '-1', '--format=%s', branch])).trim();
@@ -280,4 +293,28 @@ export async function gitopsFile(
 
 export function readIfExists(path: string): string | undefined {
   return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+}
+
+/** What a cluster pulling the image would get: the manifest GET through Harbor's registry front. */
+export async function pullCheck(
+  env: Record<string, string>,
+  project: string,
+  repository: string,
+  reference: string,
+): Promise<{ status: number; message?: string }> {
+  const auth = `Basic ${Buffer.from(`${env.HARBOR_ADMIN_USERNAME}:${env.HARBOR_ADMIN_PASSWORD}`).toString('base64')}`;
+  const r = await request(`${env.HARBOR_URL}/v2/${project}/${repository}/manifests/${reference}`, {
+    headers: {
+      authorization: auth,
+      accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json',
+    },
+  });
+  const text = await r.body.text();
+  let message: string | undefined;
+  try {
+    message = (JSON.parse(text) as { errors?: { message?: string }[] }).errors?.[0]?.message;
+  } catch {
+    /* a manifest, not an error */
+  }
+  return { status: r.statusCode, ...(message && { message }) };
 }

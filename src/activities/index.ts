@@ -13,7 +13,7 @@ import { cosignActivities } from './cosign.js';
 import type { Deps, Secrets } from './deps.js';
 import { gitopsActivities } from './gitops.js';
 import { harborActivities, verifyDigestsActivity } from './harbor.js';
-import { readSecret, Redactor } from './secrets.js';
+import { readSecret, Redactor, sweepStalePrivateDirs } from './secrets.js';
 import { verificationActivities } from './verification.js';
 
 export type { ActivityConfig } from './config.js';
@@ -36,6 +36,11 @@ export function buildActivities(
   opts: CreateActivitiesOptions = {},
 ): ActivitiesHandle {
   const cfg = resolveConfig(config);
+  try {
+    sweepStalePrivateDirs();
+  } catch {
+    // best effort: an unreadable tmp dir must not stop the worker
+  }
   const keySource = (s: ActivityConfig['cosignKey']) => ('file' in s ? { file: s.file } : { pem: s.value });
   const secrets: Secrets = {
     harborPassword: readSecret(config.harborPassword),

@@ -2,7 +2,7 @@
  * Secrets: reading them (value or file), private temp dirs for handing them to tools (0700 dir, 0600 files,
  * removed afterwards), and redaction of every known secret form from text that leaves the activity.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,13 +46,37 @@ export class Redactor {
   }
 }
 
+const PRIVATE_PREFIX = 'harbor-promote-';
+
+/** Remove private dirs whose creating process is gone (a worker killed mid-run leaves its auth file). */
+export function sweepStalePrivateDirs(dir = tmpdir()): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const m = new RegExp(`^${PRIVATE_PREFIX}(\\d+)-`).exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** A 0700 directory under os.tmpdir(); files written with mode 0600; removed by `dispose()`. */
 export class PrivateDir {
   private constructor(readonly path: string) {}
 
-  static async create(prefix = 'harbor-promote-'): Promise<PrivateDir> {
-    // mkdtemp creates the directory with mode 0700.
-    return new PrivateDir(await mkdtemp(join(tmpdir(), prefix)));
+  static async create(): Promise<PrivateDir> {
+    // mkdtemp creates the directory with mode 0700. The pid in the name lets a later worker remove what a
+    // killed one (SIGKILL, OOM) could not: see sweepStalePrivateDirs.
+    return new PrivateDir(await mkdtemp(join(tmpdir(), `${PRIVATE_PREFIX}${process.pid}-`)));
   }
 
   async write(name: string, content: string): Promise<string> {

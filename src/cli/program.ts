@@ -228,7 +228,13 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
       // commander's own errors ("error: unknown command 'x'") become one "harbor-promote: …" line.
-      outputError: (s, write) => write(`harbor-promote: ${s.replace(/^error: /, '').trim()}\n`),
+      outputError: (s, write) =>
+        write(
+          `harbor-promote: ${s
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')}\n`,
+        ),
     })
     .addHelpText('after', EXAMPLES);
 
@@ -452,35 +458,40 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
     .argument('<id>', 'promotion id')
     .option('--interval <seconds>', 'poll interval', '1')
     .option('--timeout <seconds>', 'give up after this long (exit 7)')
-    .option('--until-waiting', 'return (exit 0) as soon as it waits for a person: an approval or an external report')
+    .option(
+      '--until-waiting',
+      'return (exit 0) as soon as it waits for a person: an approval or an external report',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  $ harbor-promote watch promote-myservice@1.4.2\n  $ harbor-promote watch promote-myservice@1.4.2 --until-waiting && harbor-promote approve promote-myservice@1.4.2 --env production --as alice',
     )
-    .action(async (id: string, o: { interval: string; timeout?: string; untilWaiting?: boolean }, cmd: Command) => {
-      const s = sessionOf(cmd);
-      const interval = Number(o.interval);
-      const timeout = o.timeout === undefined ? undefined : Number(o.timeout);
-      if (!(interval > 0)) throw usage(`--interval "${o.interval}" is not a positive number of seconds`);
-      if (timeout !== undefined && !(timeout > 0))
-        throw usage(`--timeout "${o.timeout}" is not a positive number of seconds`);
-      const { client, handle } = await s.handle(checkId(id));
-      const url = workflowUrl(s.settings, handle.workflowId);
-      const outcome = await watchPromotion(client, handle, io, {
-        json: s.json,
-        url,
-        taskQueue: s.settings.taskQueue,
-        intervalMs: interval * 1000,
-        ...(timeout !== undefined && { timeoutMs: timeout * 1000 }),
-        ...(o.untilWaiting && { untilWaiting: true }),
-      });
-      if (s.json)
-        io.stdout.write(
-          `${JSON.stringify({ event: 'outcome', workflowId: handle.workflowId, ...outcome })}\n`,
-        );
-      else s.print(outcomeLines(outcome, handle.workflowId));
-      result.code = outcome.exitCode;
-    });
+    .action(
+      async (id: string, o: { interval: string; timeout?: string; untilWaiting?: boolean }, cmd: Command) => {
+        const s = sessionOf(cmd);
+        const interval = Number(o.interval);
+        const timeout = o.timeout === undefined ? undefined : Number(o.timeout);
+        if (!(interval > 0)) throw usage(`--interval "${o.interval}" is not a positive number of seconds`);
+        if (timeout !== undefined && !(timeout > 0))
+          throw usage(`--timeout "${o.timeout}" is not a positive number of seconds`);
+        const { client, handle } = await s.handle(checkId(id));
+        const url = workflowUrl(s.settings, handle.workflowId);
+        const outcome = await watchPromotion(client, handle, io, {
+          json: s.json,
+          url,
+          taskQueue: s.settings.taskQueue,
+          intervalMs: interval * 1000,
+          ...(timeout !== undefined && { timeoutMs: timeout * 1000 }),
+          ...(o.untilWaiting && { untilWaiting: true }),
+        });
+        if (s.json)
+          io.stdout.write(
+            `${JSON.stringify({ event: 'outcome', workflowId: handle.workflowId, ...outcome })}\n`,
+          );
+        else s.print(outcomeLines(outcome, handle.workflowId));
+        result.code = outcome.exitCode;
+      },
+    );
 
   // ---- list -----------------------------------------------------------------------------------------
   program

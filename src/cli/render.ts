@@ -26,7 +26,10 @@ export function oneLine(text: string | undefined, max = 140): string {
 
 /** A failure for humans: the first line and, when the message goes on, its last line (the fix). */
 export function failureLines(text: string): string[] {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (lines.length <= 1) return lines;
   return [lines[0]!, lines[lines.length - 1]!];
 }
@@ -62,7 +65,8 @@ export function renderStatus(st: PromotionStatus, extra: { url?: string } = {}):
     lines.push(`  waiting for: ${g.needs}${g.until ? ` (until ${g.until})` : ''}`);
     if (g.command) lines.push(`  to move it:  ${g.command}`);
   }
-  if (st.failure) lines.push(...failureLines(st.failure).map((l, i) => (i === 0 ? `  failed: ${l}` : `          ${l}`)));
+  if (st.failure)
+    lines.push(...failureLines(st.failure).map((l, i) => (i === 0 ? `  failed: ${l}` : `          ${l}`)));
   for (const m of st.ignoredMessages.slice(-3))
     lines.push(
       `  ignored ${m.kind} for ${m.environment}${m.approver ? ` from ${m.approver}` : ''}: ${m.reason}`,

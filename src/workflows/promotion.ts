@@ -55,8 +55,10 @@ export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord
     for (const [i, env] of destinations.entries()) {
       if (env.approval) await p.approvalGate(env);
       const copy = await p.copyToEnvironment(previous, env);
-      await p.checkDigestAndSignature(env, copy);
+      // The fresh scan comes before the signature check: cosign reads the manifest through /v2, where
+      // Harbor blocks pulls while the copy's auto-scan is still running in a prevent_vul project.
       await p.rescanAndDetectQuarantine(env, i + 1, copy);
+      await p.checkDigestAndSignature(env, copy);
       if (env.overlay) await p.updateOverlay(env);
       if (env.verification) await p.verificationGate(env);
       if (env.soak) await p.soak(env);

@@ -52,7 +52,10 @@ const sim = new SimControl(env);
 const pusher = new ImagePusher(env);
 let previousScanMs = 1500;
 
-const overlays = (service: string) => ({ staging: STAGING_OVERLAY(service), production: PRODUCTION_OVERLAY(service) });
+const overlays = (service: string) => ({
+  staging: STAGING_OVERLAY(service),
+  production: PRODUCTION_OVERLAY(service),
+});
 
 async function seedOverlays(services: string[]): Promise<void> {
   const files: Record<string, string> = {};
@@ -75,7 +78,11 @@ function newWorker(name: string, extra: Record<string, string> = {}): WorkerProc
 
 before(async () => {
   client = await connectClient(env);
-  robot = await createPromoterRobot(env, `chaos${RUN}`, join(LOGS, 'secrets'), ['platform-dev', 'platform-staging', 'platform-production']);
+  robot = await createPromoterRobot(env, `chaos${RUN}`, join(LOGS, 'secrets'), [
+    'platform-dev',
+    'platform-staging',
+    'platform-production',
+  ]);
   previousScanMs = await sim.scanDuration();
   await sim.clearFaults();
   await sim.setScanDuration(SCAN_MS);
@@ -102,18 +109,29 @@ const stageIs = (stage: string, envName?: string) => (s: PromotionStatus) =>
 
 /** Waits for a tool child of the worker whose argv matches. */
 const childRunning = (w: WorkerProcess, re: RegExp, what: string) =>
-  eventually(what, async () => w.descendants().map(cmdlineOf).find((c) => re.test(c)), 120_000, 20);
+  eventually(
+    what,
+    async () =>
+      w
+        .descendants()
+        .map(cmdlineOf)
+        .find((c) => re.test(c)),
+    120_000,
+    20,
+  );
 
 const SCENARIOS: Scenario[] = [
   {
     key: 'scan',
     activity: 'ensureScanned',
     killPoint: async (h) => {
-      await waitForStatus(h, 'scanning in dev', stageIs('scanning', 'dev'), 120_000);
-      await sleep(600);
+      // The staging rescan: it starts with the copy (auto-scan), so it is always in progress here
+      // (the dev scan may have finished before the promotion started: it runs from the push).
+      await waitForStatus(h, 'scanning in staging', stageIs('scanning', 'staging'), 120_000, 20);
+      await sleep(300);
       const s = await status(h);
       assert.equal(s.stage, 'scanning', 'still waiting for the scan when killed');
-      return 'dev scan wait';
+      return 'staging scan wait';
     },
   },
   {
@@ -140,7 +158,13 @@ const SCENARIOS: Scenario[] = [
     killPoint: async (h, _w, digest, service) => {
       await waitForStatus(h, 'deploying to staging', stageIs('deploying', 'staging'), 120_000, 20);
       // The push has landed in the GitOps repository, the activity has not reported it yet.
-      await eventually('the staging overlay commit', async () => (await commitsMentioning(env.GITOPS_REPO_URL!, STAGING_OVERLAY(service), digest)).length > 0, 60_000, 50);
+      await eventually(
+        'the staging overlay commit',
+        async () =>
+          (await commitsMentioning(env.GITOPS_REPO_URL!, STAGING_OVERLAY(service), digest)).length > 0,
+        60_000,
+        50,
+      );
       return 'overlay commit pushed, activity not yet completed';
     },
   },
@@ -161,43 +185,78 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-describe('chaos: kill -9 the worker during each step, restart it, the promotion completes once', { concurrency: true, timeout: 8 * 60_000 }, () => {
-  before(async () => {
-    await seedOverlays(SCENARIOS.map((s) => `chaos-${s.key}`));
-    // The copy scenario needs a copy that takes long enough to be killed in (global, harmless for others).
-    await sim.setFaults({ copy: { latencyMs: 1_500 } });
-  });
-  after(() => sim.clearFaults());
-
-  for (const sc of SCENARIOS)
-    it(`during ${sc.key}`, async () => {
-      const service = `chaos-${sc.key}`;
-      const tag = `r-${RUN}`;
-      const img = await pusher.push('platform-dev', service, tag);
-      const worker = newWorker(`chaos-${sc.key}`, sc.extraEnv?.() ?? {});
-      await worker.start(client);
-      try {
-        const pipeline = stackPipeline({ registry: HOST, overlayService: service, approvalInto: ['production'], verifyCommand: ['sleep', '4'] });
-        const h = await startPromotion(client, worker.taskQueue, { pipeline, repository: service, reference: tag, requestedBy: 'chaos' });
-        const where = await sc.killPoint(h, worker, img.digest, service);
-        await worker.kill9();
-        await worker.start(client);
-        await waitForStatus(h, 'approval into production', awaitingApproval('production'), 5 * 60_000, 250);
-        await approve(h, 'production', 'bob');
-        const record = await h.result();
-        await assertPromotedOnce({ admin, gitops: env.GITOPS_REPO_URL!, repository: service, tag, digest: img.digest, record, overlays: overlays(service) });
-        assert.equal(worker.starts, 2, 'the worker was restarted once');
-        if (sc.activity) {
-          const attempts = (await activityAttempts(h))[sc.activity] ?? [];
-          assert.ok(attempts.some((a) => a >= 2), `the kill interrupted ${sc.activity} (${where}); attempts seen: ${JSON.stringify(attempts)}`);
+describe(
+  'chaos: kill -9 the worker during each step, restart it, the promotion completes once',
+  { timeout: 8 * 60_000 },
+  () => {
+    // One test with a concurrent subtest per step (node:test cancels concurrent `it`s of a describe early).
+    it(
+      'during scan wait, signing, copy, overlay commit, approval wait and verification',
+      { concurrency: true },
+      async (t) => {
+        await seedOverlays(SCENARIOS.map((s) => `chaos-${s.key}`));
+        // The copy scenario needs a copy that takes long enough to be killed in (global, harmless for others).
+        await sim.setFaults({ copy: { latencyMs: 1_500 } });
+        try {
+          await Promise.all(SCENARIOS.map((sc) => t.test(`during ${sc.key}`, () => runScenario(sc))));
+        } finally {
+          await sim.clearFaults();
         }
-      } catch (err) {
-        throw new Error(`${(err as Error).message}\n--- worker output (${sc.key}) ---\n${worker.output().slice(-4000)}`);
-      } finally {
-        await worker.stop();
-      }
+      },
+    );
+  },
+);
+
+async function runScenario(sc: Scenario): Promise<void> {
+  const service = `chaos-${sc.key}`;
+  const tag = `r-${RUN}`;
+  const img = await pusher.push('platform-dev', service, tag);
+  const worker = newWorker(`chaos-${sc.key}`, sc.extraEnv?.() ?? {});
+  await worker.start(client);
+  try {
+    const pipeline = stackPipeline({
+      registry: HOST,
+      overlayService: service,
+      approvalInto: ['production'],
+      verifyCommand: ['sleep', '4'],
     });
-});
+    const h = await startPromotion(client, worker.taskQueue, {
+      pipeline,
+      repository: service,
+      reference: tag,
+      requestedBy: 'chaos',
+    });
+    const where = await sc.killPoint(h, worker, img.digest, service);
+    await worker.kill9();
+    await worker.start(client);
+    await waitForStatus(h, 'approval into production', awaitingApproval('production'), 5 * 60_000, 250);
+    await approve(h, 'production', 'bob');
+    const record = await h.result();
+    await assertPromotedOnce({
+      admin,
+      gitops: env.GITOPS_REPO_URL!,
+      repository: service,
+      tag,
+      digest: img.digest,
+      record,
+      overlays: overlays(service),
+    });
+    assert.equal(worker.starts, 2, 'the worker was restarted once');
+    if (sc.activity) {
+      const attempts = (await activityAttempts(h))[sc.activity] ?? [];
+      assert.ok(
+        attempts.some((a) => a >= 2),
+        `the kill interrupted ${sc.activity} (${where}); attempts seen: ${JSON.stringify(attempts)}`,
+      );
+    }
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).message}\n--- worker output (${sc.key}) ---\n${worker.output().slice(-4000)}`,
+    );
+  } finally {
+    await worker.stop();
+  }
+}
 
 describe('chaos: the Temporal server restarts during an approval wait', { timeout: 4 * 60_000 }, () => {
   it('the promotion continues after the restart and completes', async () => {
@@ -208,15 +267,36 @@ describe('chaos: the Temporal server restarts during an approval wait', { timeou
     const worker = newWorker('chaos-temporal');
     await worker.start(client);
     try {
-      const pipeline = stackPipeline({ registry: HOST, overlayService: service, approvalInto: ['production'] });
-      const h = await startPromotion(client, worker.taskQueue, { pipeline, repository: service, reference: tag });
+      const pipeline = stackPipeline({
+        registry: HOST,
+        overlayService: service,
+        approvalInto: ['production'],
+      });
+      const h = await startPromotion(client, worker.taskQueue, {
+        pipeline,
+        repository: service,
+        reference: tag,
+      });
       await waitForStatus(h, 'approval into production', awaitingApproval('production'), 180_000);
       const { oldPid, newPid } = await restartTemporal();
       assert.notEqual(oldPid, newPid);
       // The worker reconnects by itself; the update goes through once it polls again.
-      await eventually('approval accepted after the restart', async () => (await approve(h, 'production', 'alice')).decision === 'approved', 120_000, 1_000);
+      await eventually(
+        'approval accepted after the restart',
+        async () => (await approve(h, 'production', 'alice')).decision === 'approved',
+        120_000,
+        1_000,
+      );
       const record = await h.result();
-      await assertPromotedOnce({ admin, gitops: env.GITOPS_REPO_URL!, repository: service, tag, digest: img.digest, record, overlays: overlays(service) });
+      await assertPromotedOnce({
+        admin,
+        gitops: env.GITOPS_REPO_URL!,
+        repository: service,
+        tag,
+        digest: img.digest,
+        record,
+        overlays: overlays(service),
+      });
       assert.equal(worker.starts, 1, 'the worker was not restarted: it rode out the server restart');
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- worker output ---\n${worker.output().slice(-4000)}`);
@@ -226,39 +306,55 @@ describe('chaos: the Temporal server restarts during an approval wait', { timeou
   });
 });
 
-describe('chaos: harbor-sim fails 30% of requests with 5xx and adds 200 ms latency', { timeout: 6 * 60_000 }, () => {
-  const BATCH = Number(process.env.CHAOS_FAULT_BATCH ?? 3);
-  it(`every promotion of a batch of ${BATCH} completes`, async () => {
-    const services = Array.from({ length: BATCH }, (_, i) => `chaos-faults-${i}`);
-    await seedOverlays(services);
-    const tag = `r-${RUN}`;
-    const images = await Promise.all(services.map((s) => pusher.push('platform-dev', s, tag)));
-    const worker = newWorker('chaos-faults');
-    await worker.start(client);
-    const rule = { errorRate: 0.3, status: 503, latencyMs: 200 };
-    await sim.setFaults({ api: rule, v2: rule, copy: rule, scan: rule, token: rule });
-    try {
-      const handles = await Promise.all(
-        services.map((service) =>
-          startPromotion(client, worker.taskQueue, { pipeline: stackPipeline({ registry: HOST, overlayService: service }), repository: service, reference: tag }),
-        ),
-      );
-      const records = await Promise.all(handles.map((h) => h.result()));
-      const counters = await sim.counters();
-      await sim.clearFaults();
-      const injected = Object.values(counters).reduce((n, c) => n + (c?.injected ?? 0), 0);
-      assert.ok(injected > 0, 'faults were injected');
-      for (const [i, service] of services.entries())
-        await assertPromotedOnce({ admin, gitops: env.GITOPS_REPO_URL!, repository: service, tag, digest: images[i]!.digest, record: records[i]!, overlays: overlays(service) });
-      console.log(`chaos: ${injected} injected 5xx answers; ${BATCH} promotions completed`);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- worker output ---\n${worker.output().slice(-4000)}`);
-    } finally {
-      await sim.clearFaults();
-      await worker.stop();
-    }
-  });
-});
+describe(
+  'chaos: harbor-sim fails 30% of requests with 5xx and adds 200 ms latency',
+  { timeout: 6 * 60_000 },
+  () => {
+    const BATCH = Number(process.env.CHAOS_FAULT_BATCH ?? 3);
+    it(`every promotion of a batch of ${BATCH} completes`, async () => {
+      const services = Array.from({ length: BATCH }, (_, i) => `chaos-faults-${i}`);
+      await seedOverlays(services);
+      const tag = `r-${RUN}`;
+      const images = await Promise.all(services.map((s) => pusher.push('platform-dev', s, tag)));
+      const worker = newWorker('chaos-faults');
+      await worker.start(client);
+      const rule = { errorRate: 0.3, status: 503, latencyMs: 200 };
+      await sim.setFaults({ api: rule, v2: rule, copy: rule, scan: rule, token: rule });
+      try {
+        const handles = await Promise.all(
+          services.map((service) =>
+            startPromotion(client, worker.taskQueue, {
+              pipeline: stackPipeline({ registry: HOST, overlayService: service }),
+              repository: service,
+              reference: tag,
+            }),
+          ),
+        );
+        const records = await Promise.all(handles.map((h) => h.result()));
+        const counters = await sim.counters();
+        await sim.clearFaults();
+        const injected = Object.values(counters).reduce((n, c) => n + (c?.injected ?? 0), 0);
+        assert.ok(injected > 0, 'faults were injected');
+        for (const [i, service] of services.entries())
+          await assertPromotedOnce({
+            admin,
+            gitops: env.GITOPS_REPO_URL!,
+            repository: service,
+            tag,
+            digest: images[i]!.digest,
+            record: records[i]!,
+            overlays: overlays(service),
+          });
+        console.log(`chaos: ${injected} injected 5xx answers; ${BATCH} promotions completed`);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n--- worker output ---\n${worker.output().slice(-4000)}`);
+      } finally {
+        await sim.clearFaults();
+        await worker.stop();
+      }
+    });
+  },
+);
 
 describe('chaos: a 403 fails at once', { timeout: 3 * 60_000 }, () => {
   it('with the project and the role named, without retrying', async () => {
@@ -278,7 +374,11 @@ describe('chaos: a 403 fails at once', { timeout: 3 * 60_000 }, () => {
           { name: 'staging', project, scan: { timeout: '5m', pollInterval: '300ms' } },
         ],
       };
-      const h = await startPromotion(client, worker.taskQueue, { pipeline, repository: service, reference: tag });
+      const h = await startPromotion(client, worker.taskQueue, {
+        pipeline,
+        repository: service,
+        reference: tag,
+      });
       await waitForStatus(h, 'copying', stageIs('copying'), 120_000, 20).catch(() => undefined);
       const t0 = Date.now();
       const err = await h.result().then(

@@ -69,3 +69,13 @@ export async function seedFiles(bare: string, files: Record<string, string>, mes
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+/** True when `ancestor` is `commit` or one of its ancestors. */
+export async function isAncestor(bare: string, ancestor: string, commit: string): Promise<boolean> {
+  try {
+    await run('git', ['--git-dir', bare, 'merge-base', '--is-ancestor', ancestor, commit]);
+    return true;
+  } catch {
+    return false;
+  }
+}

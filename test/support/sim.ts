@@ -5,7 +5,8 @@
 import { HarborAdmin } from './harbor';
 import type { Env } from './env';
 
-export type Family = 'api' | 'v2' | 'copy' | 'scan' | 'token';
+export const FAMILIES = ['api', 'v2', 'copy', 'scan', 'token'] as const;
+export type Family = (typeof FAMILIES)[number];
 export interface FaultRule {
   errorRate?: number;
   status?: number;
@@ -37,7 +38,9 @@ export class SimControl {
 
   /** Replaces every fault rule (families not named get none). */
   setFaults(rules: Partial<Record<Family, FaultRule>>, scanner?: 'ok' | 'fail' | 'unavailable') {
-    return this.call('PUT', '/_sim/faults', { rules, ...(scanner && { scanner }) });
+    // The sim's schema wants every family (a zod record over an enum); an empty rule injects nothing.
+    const all = Object.fromEntries(FAMILIES.map((f) => [f, rules[f] ?? {}]));
+    return this.call('PUT', '/_sim/faults', { rules: all, ...(scanner && { scanner }) });
   }
   clearFaults() {
     return this.call('DELETE', '/_sim/faults');

@@ -67,7 +67,8 @@ export class WorkerProcess {
     this.record(`\n--- ${this.opts.name ?? 'worker'} start #${this.starts} (${new Date().toISOString()}) ---\n`);
     const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], {
       cwd: REPO_ROOT,
-      env: childEnv(this.opts.env, { TEMPORAL_TASK_QUEUE: this.taskQueue, ...this.opts.extraEnv }),
+      // No metrics endpoint unless asked for: several workers of a suite would fight over the stack's port.
+      env: childEnv(this.opts.env, { WORKER_METRICS_ADDRESS: '', TEMPORAL_TASK_QUEUE: this.taskQueue, ...this.opts.extraEnv }),
       detached: true, // own process group: kill9() takes the tool children down with it
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -17,6 +17,7 @@ import {
   SimControl,
   STAGING,
   stackEnv,
+  guestConfig,
   uniqueRepo,
 } from './helpers.js';
 
@@ -127,11 +128,13 @@ describe('signImage / verifySignature', () => {
   });
 
   it('no push permission → PermissionDenied naming the project and role', async () => {
-    const img = await ci.image(`${DEV}/${repo}`, 'nopush');
+    const artifact = await inStaging('nopush');
+    const guest = buildActivities(configFromEnv(env, guestConfig(env)));
     await assert.rejects(
-      activity(acts.signImage, { artifact: { project: DEV, repository: repo, digest: img.digest } }),
-      failure('PermissionDenied', `project '${DEV}'`, 'Developer role', 'repository:push'),
+      activity(guest.activities.signImage, { artifact }),
+      failure('PermissionDenied', `project '${STAGING}'`, 'Developer role', 'repository:push'),
     );
+    await guest.connection.close();
   });
 
   it('missing image → ImageNotFound', async () => {

@@ -14,6 +14,7 @@ import {
   SimControl,
   STAGING,
   stackEnv,
+  guestConfig,
   uniqueRepo,
 } from './helpers.js';
 
@@ -145,16 +146,17 @@ describe('ensureScanned', () => {
   });
 
   it('triggers a scan when the report is older than notBefore; 403 when the role lacks scan:create', async () => {
-    // The promoter may scan in staging (a copy is needed to get the digest there) but not in platform-dev.
-    const notBefore = new Date(Date.now() + 1000).toISOString();
+    // A guest may read the stale report but not start a new scan.
+    const guest = buildActivities(configFromEnv(env, guestConfig(env)));
     await assert.rejects(
-      activity(acts.ensureScanned, {
+      activity(guest.activities.ensureScanned, {
         artifact: { project: DEV, repository: repo, digest: image.digest },
-        notBefore,
+        notBefore: new Date(Date.now() + 1000).toISOString(),
         pollIntervalMs: 100,
       }),
       failure('PermissionDenied', `project '${DEV}'`, 'Developer role', 'scan:create'),
     );
+    await guest.connection.close();
     await activity(acts.copyArtifact, {
       from: { project: DEV, repository: repo, digest: image.digest },
       to: { project: STAGING, repository: repo },

@@ -187,3 +187,11 @@ export async function withRetries<R>(
     }
   }
 }
+
+/** Activities running as the seeded guest user (Guest role on every project: read and pull, nothing else). */
+export function guestConfig(env: Record<string, string>): Partial<ActivityConfig> {
+  return {
+    harborUsername: env.HARBOR_GUEST_USERNAME ?? 'guest',
+    harborPassword: { value: env.HARBOR_GUEST_PASSWORD! },
+  };
+}

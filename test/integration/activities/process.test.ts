@@ -112,3 +112,21 @@ describe('withPrivateDir', () => {
     assert.equal(existsSync(path), false);
   });
 });
+
+describe('sweepStalePrivateDirs', () => {
+  it('removes private dirs of dead processes only', async () => {
+    const { mkdirSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { sweepStalePrivateDirs } = await import('../../../src/activities/secrets.js');
+    const root = mkdtempSync(join(tmpdir(), 'hp-sweep-'));
+    const dead = join(root, 'harbor-promote-4194000-abc'); // beyond any pid in use here
+    const mine = join(root, `harbor-promote-${process.pid}-def`);
+    const other = join(root, 'unrelated');
+    for (const d of [dead, mine, other]) mkdirSync(d);
+    assert.deepEqual(sweepStalePrivateDirs(root), ['harbor-promote-4194000-abc']);
+    assert.equal(existsSync(dead), false);
+    assert.equal(existsSync(mine), true);
+    assert.equal(existsSync(other), true);
+  });
+});

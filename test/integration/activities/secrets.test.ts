@@ -1,7 +1,8 @@
 // Secrets stay secret during real skopeo and cosign runs: never on any process's command line, never in
 // an error message, a log line or a heartbeat; the private temp dirs are gone afterwards.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -61,6 +62,7 @@ async function watchCmdlines<T>(
           // exited meanwhile
         }
       }
+      for (const d of privateDirs()) seenDirs.add(d);
       await new Promise((r) => setTimeout(r, 2));
     }
   })();
@@ -80,8 +82,12 @@ function assertClean(what: string, text: string) {
   for (const s of SECRETS) assert.ok(!text.includes(s), `${what} contains a secret`);
 }
 
-const privateDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('harbor-promote-'));
+// Private dirs go under os.tmpdir(); a directory of our own keeps other processes' dirs out of the check.
+const ownTmp = mkdtempSync(join(tmpdir(), 'hp-secrets-test-'));
+process.env.TMPDIR = ownTmp;
+const privateDirs = () => readdirSync(ownTmp).filter((d) => d.startsWith('harbor-promote-'));
 let dirsBefore: string[] = [];
+const seenDirs = new Set<string>();
 let digest = '';
 
 before(async () => {

@@ -1,7 +1,12 @@
 // The /_sim control API: fault injection per family, latency, 429s, counters (a server-side copy moves no
 // image bytes through the client), admin-only access.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { buildImage } from '../../../dev/oci-image/build';
+import { pushImage } from '../../../dev/oci-image/push';
 import { api, call, pushTestImage, target, CLEAN, type Target } from './util';
 
 let t: Target;
@@ -43,11 +48,6 @@ test('failNext, 429 with Retry-After, latency, and switching off at run time', a
 });
 
 test('byte counters: a server-side copy of a 2 MB image sends no image bytes to the client', async () => {
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
-  const { buildImage } = await import('../../../dev/oci-image/build');
-  const { pushImage } = await import('../../../dev/oci-image/push');
   const dir = mkdtempSync(join(tmpdir(), 'hsim-big-'));
   try {
     await buildImage({ out: dir, tag: 'big', packages: CLEAN, payloadBytes: 2 << 20, label: 'big' });

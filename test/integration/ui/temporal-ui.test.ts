@@ -1,0 +1,134 @@
+/**
+ * The Temporal UI as an operator uses it: headless Chromium (Debian's `chromium`, driven by playwright-core)
+ * opens the workflow list filtered by the PromotionRepository search attribute, finds the promotion, opens
+ * it and reads its static summary and its current details (what it waits for and the exact command that
+ * moves it). The promotion is real: pushed, started through the CLI and waiting at an approval gate.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import {
+  buildAndPush,
+  CLEAN_PACKAGES,
+  REPO_ROOT,
+  runCliProcess,
+  startWorker,
+  writeFile,
+  type WorkerProcess,
+} from '../../../dev/demo/lib';
+
+const CHROMIUM = '/usr/bin/chromium';
+const nonce = randomBytes(3).toString('hex');
+/** A repository of its own, so the filter has exactly one promotion to find. */
+const repository = `uitest-${nonce}`;
+const tag = '1.0.0';
+const id = `promote-${repository}@${tag}`;
+const taskQueue = `ui-${nonce}`;
+const workDir = join(REPO_ROOT, '.data', 'ui-test', nonce);
+
+let env: Record<string, string>;
+let worker: WorkerProcess | undefined;
+let browser: BrowserContext | undefined;
+let userDataDir: string;
+let page: Page;
+
+function pipeline(host: string): string {
+  return `apiVersion: harbor-promote/v1
+registry: ${host}
+environments:
+  - name: dev
+    project: platform-dev
+    scan: { timeout: 5m, pollInterval: 1s }
+  - name: staging
+    project: platform-staging
+    approval: { approvers: [ui-approver], expiry: 1h }
+`;
+}
+
+before(async () => {
+  for (const k of ['TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL', 'HARBOR_URL', 'SKOPEO_BIN'])
+    assert.ok(
+      process.env[k],
+      `${k} is not set: run through \`npm test\` or after eval "$(npm run -s stack -- env)"`,
+    );
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  env = {
+    ...(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      string
+    >),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+  };
+  await buildAndPush(env, { workDir, repository, tag, packages: CLEAN_PACKAGES, nonce });
+  const file = writeFile(join(workDir, 'pipeline.yaml'), pipeline(new URL(env.HARBOR_URL!).host));
+  worker = await startWorker(env, join(workDir, 'worker.log'));
+  const start = await runCliProcess(['start', `${repository}:${tag}`, '--pipeline', file], env);
+  assert.equal(start.code, 0, start.stderr);
+  const wait = await runCliProcess(['watch', id, '--until-waiting', '--timeout', '300'], env);
+  assert.equal(wait.code, 0, wait.stderr);
+  userDataDir = mkdtempSync(join(tmpdir(), 'harbor-promote-chromium-'));
+  browser = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = browser.pages()[0] ?? (await browser.newPage());
+  page.setDefaultTimeout(30_000);
+});
+
+after(async () => {
+  await browser?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  if (env) await runCliProcess(['cancel', id], env).catch(() => undefined);
+  if (worker) await worker.stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('Temporal UI', { timeout: 300_000 }, () => {
+  it('the workflow list filtered by PromotionRepository shows exactly this promotion', async () => {
+    const query = `PromotionRepository="${repository}"`;
+    await page.goto(`${env.TEMPORAL_UI_URL}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
+    // Visibility is eventually consistent: the UI reloads the list itself; wait for the row.
+    const row = page.getByRole('link', { name: id }).first();
+    await row.waitFor();
+    const text = await page.locator('body').innerText();
+    assert.match(text, /PromotionRepository/);
+    const ids = [...text.matchAll(/promote-[\w.-]+@[\w.:-]+/g)].map((m) => m[0]);
+    assert.deepEqual(
+      [...new Set(ids)],
+      [id],
+      `the filter let other promotions through: ${[...new Set(ids)].join(', ')}`,
+    );
+    assert.match(text, /Running/);
+  });
+
+  it('opening it shows the summary and the current details: what it waits for and the command', async () => {
+    await page.getByRole('link', { name: id }).first().click();
+    await page.waitForURL(new RegExp(`/workflows/${encodeURIComponent(id).replace(/[.]/g, '\\.')}`));
+    await page.getByText(`${repository}:${tag} dev → staging`).first().waitFor();
+    await page
+      .getByRole('tab', { name: /User Metadata/ })
+      .click()
+      .catch(async () => {
+        await page.getByText('User Metadata').first().click();
+      });
+    const details = page.getByText(/Waiting for: 1 more approval/).first();
+    await details.waitFor();
+    const body = await page.locator('body').innerText();
+    assert.match(body, new RegExp(`harbor-promote approve ${id.replace(/[.@]/g, '\\$&')} --env staging`));
+    assert.match(body, /awaiting-approval/);
+  });
+});
