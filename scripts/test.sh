@@ -10,8 +10,10 @@ suite=${1:-all}
 shift || true
 
 export STACK_DIR=${TEST_STACK_DIR:-.data/test-stack}
-export STACK_TEMPORAL_PORT=17233 STACK_TEMPORAL_UI_PORT=18233 STACK_REGISTRY_PORT=15001
-export STACK_HARBOR_PORT=18080 STACK_METRICS_PORT=19464
+# TEST_PORT_OFFSET moves the whole test stack, so two checkouts can test side by side.
+o=${TEST_PORT_OFFSET:-0}
+export STACK_TEMPORAL_PORT=$((17233 + o)) STACK_TEMPORAL_UI_PORT=$((18233 + o)) STACK_REGISTRY_PORT=$((15001 + o))
+export STACK_HARBOR_PORT=$((18080 + o)) STACK_METRICS_PORT=$((19464 + o))
 
 case "$suite" in
   unit) dirs=(test/unit test/workflows) ;;
