@@ -22,17 +22,26 @@ export interface Section {
 }
 
 export function verdict(ok: boolean, target: string, measured: string, whyMissed?: string): string {
-  return ok ? `✅ met: ${target} (measured ${measured})` : `❌ missed: ${target} (measured ${measured})${whyMissed ? `. Why: ${whyMissed}` : ''}`;
+  return ok
+    ? `✅ met: ${target} (measured ${measured})`
+    : `❌ missed: ${target} (measured ${measured})${whyMissed ? `. Why: ${whyMissed}` : ''}`;
 }
 
 function table(t: Table): string {
   const esc = (v: string | number) => String(v).replace(/\|/g, '\\|');
-  return [`| ${t.head.map(esc).join(' | ')} |`, `| ${t.head.map(() => '---').join(' | ')} |`, ...t.rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+  return [
+    `| ${t.head.map(esc).join(' | ')} |`,
+    `| ${t.head.map(() => '---').join(' | ')} |`,
+    ...t.rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
 }
 
 function toolVersion(bin: string, args: string[]): string {
   try {
-    return execFileSync(bin, args, { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] }).split('\n').find((l) => l.trim())!.trim();
+    return execFileSync(bin, args, { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] })
+      .split('\n')
+      .find((l) => l.trim())!
+      .trim();
   } catch {
     return 'unknown';
   }
@@ -42,7 +51,11 @@ export function machine(): Table {
   const c = cpus();
   const pkg = (name: string) => {
     try {
-      return (JSON.parse(readFileSync(resolve(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+      return (
+        JSON.parse(readFileSync(resolve(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+          version: string;
+        }
+      ).version;
     } catch {
       return 'missing';
     }
@@ -57,7 +70,10 @@ export function machine(): Table {
   }
   let commit = 'unknown';
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    }).trim();
   } catch {
     /* none */
   }
@@ -71,7 +87,10 @@ export function machine(): Table {
       ['memory', `${(totalmem() / 2 ** 30).toFixed(1)} GiB`],
       ['Node.js', process.version],
       ['@temporalio/* SDK', pkg('@temporalio/worker')],
-      ['Temporal CLI (dev server)', `${v('temporal')} (${toolVersion(binaryPath('temporal', tools), ['--version'])})`],
+      [
+        'Temporal CLI (dev server)',
+        `${v('temporal')} (${toolVersion(binaryPath('temporal', tools), ['--version'])})`,
+      ],
       ['cosign', v('cosign')],
       ['skopeo', `${v('skopeo')} (${toolVersion(binaryPath('skopeo', tools), ['--version'])})`],
       ['registry (distribution)', v('registry')],
@@ -81,7 +100,11 @@ export function machine(): Table {
   };
 }
 
-export function render(sections: Section[], opts: Record<string, string | number>, durationS: number): string {
+export function render(
+  sections: Section[],
+  opts: Record<string, string | number>,
+  durationS: number,
+): string {
   const out = [
     '# Benchmarks',
     '',

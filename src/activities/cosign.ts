@@ -154,7 +154,10 @@ export function cosignActivities(d: Deps) {
     const a = input.artifact;
     const s = await withPrivateDir(async (dir) => {
       const p = await prepare(dir);
-      return state(dir, p.env, p.pubFile, a);
+      const first = await state(dir, p.env, p.pubFile, a);
+      // A verdict that fails the whole promotion is confirmed once: under registry 5xx, cosign has been
+      // seen to report "no signatures" for a signature that verifies a moment later.
+      return first === 'valid' ? first : state(dir, p.env, p.pubFile, a);
     });
     if (s !== 'valid') {
       throw nonRetryable(

@@ -8,7 +8,7 @@ export const ExitCode = {
   PROMOTION_FAILED: 1,
   /** Bad command line, bad image reference or bad pipeline file: nothing was started or sent. */
   USAGE: 2,
-  /** Temporal is unreachable or the connection settings are wrong. */
+  /** Temporal is unreachable, the connection settings are wrong, or no worker answered a query/update. */
   UNREACHABLE: 3,
   /** No promotion with that id in the namespace. */
   NOT_FOUND: 4,
@@ -25,10 +25,10 @@ export const ExitCode = {
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 export const EXIT_CODE_HELP = `Exit codes:
-  0  done (watch, start --wait, record: the promotion completed)
+  0  done (watch, start --wait, record: the promotion completed; watch --until-waiting: a person is needed)
   1  the promotion failed
   2  bad command line, image reference or pipeline file (nothing started)
-  3  Temporal unreachable or connection settings wrong
+  3  Temporal unreachable, connection settings wrong, or no worker answered
   4  no promotion with that id
   5  refused by the promotion (not an approver, wrong environment, not waiting, already decided)
   6  the promotion was cancelled, terminated or timed out

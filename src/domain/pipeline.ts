@@ -289,7 +289,7 @@ export class PipelineError extends Error {
 
 /** Validates an already-parsed pipeline object (from YAML or from a workflow input). */
 export function validatePipeline(value: unknown, source = 'pipeline'): Pipeline {
-  const r = PipelineSchema.safeParse(value);
+  const r = PipelineSchema.safeParse(value, { reportInput: true });
   if (!r.success) throw new PipelineError(source, formatIssues(r.error.issues));
   return r.data;
 }

@@ -43,7 +43,7 @@ export type ValidPromotionInput = z.output<typeof PromotionInputSchema>;
 export function checkPromotionInput(
   value: unknown,
 ): { ok: true; input: ValidPromotionInput } | { ok: false; problems: string[] } {
-  const r = PromotionInputSchema.safeParse(value);
+  const r = PromotionInputSchema.safeParse(value, { reportInput: true });
   return r.success ? { ok: true, input: r.data } : { ok: false, problems: formatIssues(r.error.issues) };
 }
 

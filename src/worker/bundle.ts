@@ -13,7 +13,9 @@ async function main(out: string | undefined): Promise<number> {
     console.error('usage: tsx src/worker/bundle.ts OUTPUT.js');
     return 2;
   }
-  const { code } = await bundleWorkflowCode({ workflowsPath: join(__dirname, '..', 'workflows', 'index.ts') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: join(__dirname, '..', 'workflows', 'index.ts'),
+  });
   mkdirSync(dirname(resolve(out)), { recursive: true });
   writeFileSync(out, code);
   console.error(`workflow bundle: ${out} (${Math.round(code.length / 1024)} KiB)`);

@@ -37,6 +37,7 @@ import { SimControl } from '../support/sim';
 import { slowGitAfterPush } from '../support/slow-git';
 import { activityAttempts, connectClient, eventually, restartTemporal, sleep } from '../support/temporal';
 import { cmdlineOf, WorkerProcess } from '../support/worker-process';
+import { workflowBundle } from '../support/bundle';
 import type { PromotionStatus } from '../../src/workflows/messages';
 
 const env = testEnv();
@@ -51,6 +52,7 @@ const admin = new HarborAdmin(env);
 const sim = new SimControl(env);
 const pusher = new ImagePusher(env);
 let previousScanMs = 1500;
+let bundle = '';
 
 const overlays = (service: string) => ({
   staging: STAGING_OVERLAY(service),
@@ -71,13 +73,14 @@ function newWorker(name: string, extra: Record<string, string> = {}): WorkerProc
     env,
     name,
     taskQueue: `${name}-${RUN}`,
-    extraEnv: { ...workerCredentials(robot), WORKER_PREFLIGHT: '1', ...extra },
+    extraEnv: { ...workerCredentials(robot), WORKER_WORKFLOW_BUNDLE: bundle, ...extra },
     logFile: join(LOGS, `${name}.log`),
   });
 }
 
 before(async () => {
   client = await connectClient(env);
+  bundle = await workflowBundle();
   robot = await createPromoterRobot(env, `chaos${RUN}`, join(LOGS, 'secrets'), [
     'platform-dev',
     'platform-staging',

@@ -13,9 +13,21 @@ import { need, type Env } from './env';
 
 const run = promisify(execFile);
 
-const READ = ['project:read', 'repository:list', 'repository:read', 'artifact:read', 'artifact:list', 'tag:list', 'accessory:list', 'artifact-addition:read', 'scan:read', 'metadata:read'];
+const READ = [
+  'project:read',
+  'repository:list',
+  'repository:read',
+  'artifact:read',
+  'artifact:list',
+  'tag:list',
+  'accessory:list',
+  'artifact-addition:read',
+  'scan:read',
+  'metadata:read',
+];
 const WRITE = ['repository:pull', 'repository:push', 'artifact:create', 'tag:create', 'scan:create'];
-const access = (pairs: string[]) => pairs.map((p) => ({ resource: p.split(':')[0], action: p.split(':')[1], effect: 'allow' }));
+const access = (pairs: string[]) =>
+  pairs.map((p) => ({ resource: p.split(':')[0], action: p.split(':')[1], effect: 'allow' }));
 
 export interface Robot {
   username: string;
@@ -25,7 +37,13 @@ export interface Robot {
 }
 
 /** A system robot `robot$<name>` that may promote through `writable` projects (read-only elsewhere). */
-export async function createPromoterRobot(env: Env, name: string, dir: string, writable: string[], secret?: string): Promise<Robot> {
+export async function createPromoterRobot(
+  env: Env,
+  name: string,
+  dir: string,
+  writable: string[],
+  secret?: string,
+): Promise<Robot> {
   const admin = new HarborAdmin(env);
   const res = await admin.request('/api/v2.0/robots', {
     method: 'POST',
@@ -90,13 +108,18 @@ export function workerCredentials(robot: Robot, key?: CosignKey): Env {
 }
 
 /** Creates a Harbor project as admin (for the 403 proof: a project the promoter may only read). */
-export async function ensureProject(env: Env, name: string, metadata: Record<string, string> = {}): Promise<void> {
+export async function ensureProject(
+  env: Env,
+  name: string,
+  metadata: Record<string, string> = {},
+): Promise<void> {
   const admin = new HarborAdmin(env);
   const res = await admin.request('/api/v2.0/projects', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ project_name: name, metadata: { public: 'false', ...metadata } }),
   });
-  if (res.status !== 201 && res.status !== 409) throw new Error(`creating project ${name}: ${res.status} ${await res.text()}`);
+  if (res.status !== 201 && res.status !== 409)
+    throw new Error(`creating project ${name}: ${res.status} ${await res.text()}`);
   await res.arrayBuffer().catch(() => undefined);
 }

@@ -10,20 +10,24 @@ import { stackEnv } from '../../dev/stack/stack';
 export type Env = Record<string, string>;
 
 /** Everything the stack would export, with values already in process.env taking precedence. */
-export function testEnv(config: StackConfig = stackConfig()): Env {
+export function testEnv(config: StackConfig = stackConfig(), preferProcessEnv = true): Env {
   const computed = stackEnv(config);
   const tools = loadTools();
   for (const [name, spec] of Object.entries(tools))
     if (isBuilt(name, spec)) computed[TOOL_ENV[name]!] = binaryPath(name, tools);
   const out: Env = {};
-  for (const [k, v] of Object.entries(computed)) out[k] = process.env[k] ?? v;
+  for (const [k, v] of Object.entries(computed))
+    out[k] = (preferProcessEnv ? process.env[k] : undefined) ?? v;
   return out;
 }
 
 /** A value from the test env; fails naming the variable and how to get it. */
 export function need(env: Env, name: string): string {
   const v = env[name];
-  if (!v) throw new Error(`${name} is not set: start the stack (npm run stack -- up) and eval "$(npm run -s stack -- env)"`);
+  if (!v)
+    throw new Error(
+      `${name} is not set: start the stack (npm run stack -- up) and eval "$(npm run -s stack -- env)"`,
+    );
   return v;
 }
 

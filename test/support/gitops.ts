@@ -46,7 +46,11 @@ export async function fileAtHead(bare: string, path: string, branch = 'main'): P
 }
 
 /** Adds files (path → content) to the repository in one commit, unless each already exists. */
-export async function seedFiles(bare: string, files: Record<string, string>, message: string): Promise<boolean> {
+export async function seedFiles(
+  bare: string,
+  files: Record<string, string>,
+  message: string,
+): Promise<boolean> {
   const work = mkdtempSync(join(tmpdir(), 'gitops-test-'));
   try {
     const g = (...args: string[]) =>

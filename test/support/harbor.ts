@@ -56,7 +56,11 @@ export class HarborAdmin {
   }
 
   /** cosign signature accessories of a digest in a project. */
-  async signatureAccessories(project: string, repository: string, digest: string): Promise<{ digest: string }[]> {
+  async signatureAccessories(
+    project: string,
+    repository: string,
+    digest: string,
+  ): Promise<{ digest: string }[]> {
     const list = await this.json<{ digest: string; type: string }[]>(
       `/api/v2.0/projects/${project}/repositories/${enc(repository)}/artifacts/${digest}/accessories?q=${encodeURIComponent('type=signature.cosign')}&page_size=100`,
     );
@@ -67,17 +71,23 @@ export class HarborAdmin {
   async signatureLayers(project: string, repository: string, digest: string): Promise<number> {
     const tag = `${digest.replace(':', '-')}.sig`;
     const res = await this.request(`/v2/${project}/${repository}/manifests/${tag}`, {
-      headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+      headers: {
+        accept:
+          'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+      },
     });
     if (res.status === 404) return 0;
-    if (!res.ok) throw new Error(`GET .sig manifest in ${project}/${repository}: ${res.status} ${await res.text()}`);
+    if (!res.ok)
+      throw new Error(`GET .sig manifest in ${project}/${repository}: ${res.status} ${await res.text()}`);
     const m = (await res.json()) as { layers?: unknown[] };
     return m.layers?.length ?? 0;
   }
 
   /** Repositories in a project (names without the project prefix). */
   async repositories(project: string): Promise<string[]> {
-    const list = await this.json<{ name: string }[]>(`/api/v2.0/projects/${project}/repositories?page_size=100`);
+    const list = await this.json<{ name: string }[]>(
+      `/api/v2.0/projects/${project}/repositories?page_size=100`,
+    );
     return (list ?? []).map((r) => r.name.slice(project.length + 1));
   }
 }

@@ -48,22 +48,37 @@ export class ImagePusher {
   }
 
   private async fetchOk(url: string, init: RequestInit, expect: number, what: string): Promise<Response> {
-    const res = await fetch(url, { ...init, headers: { authorization: this.auth, ...(init.headers as Record<string, string>) } });
+    const go = () =>
+      fetch(url, {
+        ...init,
+        headers: { authorization: this.auth, ...(init.headers as Record<string, string>) },
+      });
+    // One retry on a connection-level failure (a keep-alive socket closed by the server between requests).
+    const res = await go().catch(() => go());
     if (res.status !== expect) throw new Error(`${what}: ${res.status} ${await res.text()}`);
     return res;
   }
 
   private async blob(path: string, data: Buffer): Promise<string> {
     const digest = sha(data);
-    const head = await fetch(`${this.base}/v2/${path}/blobs/${digest}`, { method: 'HEAD', headers: { authorization: this.auth } });
+    const head = await fetch(`${this.base}/v2/${path}/blobs/${digest}`, {
+      method: 'HEAD',
+      headers: { authorization: this.auth },
+    });
+    await head.arrayBuffer().catch(() => undefined);
     if (head.status === 200) return digest;
-    const start = await this.fetchOk(`${this.base}/v2/${path}/blobs/uploads/`, { method: 'POST' }, 202, `blob upload to ${path}`);
+    const start = await this.fetchOk(
+      `${this.base}/v2/${path}/blobs/uploads/`,
+      { method: 'POST' },
+      202,
+      `blob upload to ${path}`,
+    );
     await start.arrayBuffer();
     const loc = new URL(start.headers.get('location')!, this.base);
     loc.searchParams.set('digest', digest);
     const put = await this.fetchOk(
       loc.toString(),
-      { method: 'PUT', body: data, headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length) } },
+      { method: 'PUT', body: data, headers: { 'content-type': 'application/octet-stream' } },
       201,
       `blob put to ${path}`,
     );
@@ -75,13 +90,26 @@ export class ImagePusher {
    * Pushes `project/repository:tag` with a unique random payload of `payloadBytes` (default: a few bytes).
    * `files` adds more files to the layer (e.g. an apk `lib/apk/db/installed` the sim's scanner reads).
    */
-  async push(project: string, repository: string, tag: string, opts: { payloadBytes?: number } = {}): Promise<PushedImage> {
+  async push(
+    project: string,
+    repository: string,
+    tag: string,
+    opts: { payloadBytes?: number } = {},
+  ): Promise<PushedImage> {
     const path = `${project}/${repository}`;
-    const content = Buffer.concat([Buffer.from(`unique ${randomBytes(16).toString('hex')}\n`), randomBytes(opts.payloadBytes ?? 0)]);
+    const content = Buffer.concat([
+      Buffer.from(`unique ${randomBytes(16).toString('hex')}\n`),
+      randomBytes(opts.payloadBytes ?? 0),
+    ]);
     const raw = tar('payload.bin', content);
     const layer = gzipSync(raw, { level: 0 });
     const config = Buffer.from(
-      JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha(raw)] }, config: {} }),
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        rootfs: { type: 'layers', diff_ids: [sha(raw)] },
+        config: {},
+      }),
     );
     const ld = await this.blob(path, layer);
     const cd = await this.blob(path, config);
@@ -90,12 +118,18 @@ export class ImagePusher {
         schemaVersion: 2,
         mediaType: 'application/vnd.oci.image.manifest.v1+json',
         config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: cd, size: config.length },
-        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: ld, size: layer.length }],
+        layers: [
+          { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: ld, size: layer.length },
+        ],
       }),
     );
     const res = await this.fetchOk(
       `${this.base}/v2/${path}/manifests/${tag}`,
-      { method: 'PUT', body: manifest, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } },
+      {
+        method: 'PUT',
+        body: manifest,
+        headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      },
       201,
       `manifest put ${path}:${tag}`,
     );
@@ -108,7 +142,11 @@ export class ImagePusher {
     const repo = encodeURIComponent(encodeURIComponent(repository));
     const res = await this.fetchOk(
       `${this.base}/api/v2.0/projects/${project}/repositories/${repo}/artifacts/${digest}/tags`,
-      { method: 'POST', body: JSON.stringify({ name: tag }), headers: { 'content-type': 'application/json' } },
+      {
+        method: 'POST',
+        body: JSON.stringify({ name: tag }),
+        headers: { 'content-type': 'application/json' },
+      },
       201,
       `tag ${project}/${repository}@${digest} as ${tag}`,
     );

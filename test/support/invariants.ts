@@ -27,17 +27,36 @@ export async function assertPromotedOnce(o: {
     assert.equal(p.signed, true, `proof for ${p.project} says signed`);
   }
   for (const project of o.projects ?? PROJECTS) {
-    assert.equal(await admin.digestOf(project, repository, tag), digest, `${project}/${repository}:${tag} is the pinned digest`);
+    assert.equal(
+      await admin.digestOf(project, repository, tag),
+      digest,
+      `${project}/${repository}:${tag} is the pinned digest`,
+    );
     const accessories = await admin.signatureAccessories(project, repository, digest);
-    assert.equal(accessories.length, 1, `exactly one signature accessory in ${project}: ${JSON.stringify(accessories)}`);
-    assert.equal(await admin.signatureLayers(project, repository, digest), 1, `exactly one signature in the .sig manifest in ${project}`);
+    assert.equal(
+      accessories.length,
+      1,
+      `exactly one signature accessory in ${project}: ${JSON.stringify(accessories)}`,
+    );
+    assert.equal(
+      await admin.signatureLayers(project, repository, digest),
+      1,
+      `exactly one signature in the .sig manifest in ${project}`,
+    );
   }
   for (const [env, path] of Object.entries(o.overlays ?? {})) {
     const commits = await commitsMentioning(o.gitops, path, digest);
-    assert.equal(commits.length, 1, `exactly one overlay commit for ${env} (${path}): ${commits.map((c) => c.sha).join(', ')}`);
+    assert.equal(
+      commits.length,
+      1,
+      `exactly one overlay commit for ${env} (${path}): ${commits.map((c) => c.sha).join(', ')}`,
+    );
     // The record names the commit that pinned the digest, or (when a retry found the overlay already
     // current) the branch head at that time, which contains it.
     const named = record.overlays[env]?.commit;
-    assert.ok(named && (await isAncestor(o.gitops, commits[0]!.sha, named)), `the record's ${env} commit ${named} contains ${commits[0]!.sha}`);
+    assert.ok(
+      named && (await isAncestor(o.gitops, commits[0]!.sha, named)),
+      `the record's ${env} commit ${named} contains ${commits[0]!.sha}`,
+    );
   }
 }

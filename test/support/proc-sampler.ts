@@ -50,7 +50,11 @@ export class ArgvSampler {
  * `user:secret` in base64 is what Basic headers and docker auth files carry.
  */
 export function secretForms(secret: string, username?: string): string[] {
-  const forms = new Set<string>([secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64').replace(/=+$/, '')]);
+  const forms = new Set<string>([
+    secret,
+    encodeURIComponent(secret),
+    Buffer.from(secret).toString('base64').replace(/=+$/, ''),
+  ]);
   if (username) forms.add(Buffer.from(`${username}:${secret}`).toString('base64').replace(/=+$/, ''));
   return [...forms].filter((f) => f.length >= 8);
 }
@@ -76,6 +80,7 @@ export function findSecrets(secrets: Record<string, string[]>, haystacks: Record
   const hits: string[] = [];
   for (const [secretName, forms] of Object.entries(secrets))
     for (const [where, text] of Object.entries(haystacks))
-      for (const f of forms) if (text.includes(f)) hits.push(`${secretName} (as "${f.slice(0, 4)}…") in ${where}`);
+      for (const f of forms)
+        if (text.includes(f)) hits.push(`${secretName} (as "${f.slice(0, 4)}…") in ${where}`);
   return hits;
 }

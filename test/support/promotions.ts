@@ -10,8 +10,10 @@ import { approveUpdate, statusQuery, type PromotionStatus } from '../../src/work
 import { PROMOTE_WORKFLOW_TYPE, promotionStartOptions } from '../../src/workflows/start';
 import { eventually } from './temporal';
 
-export const STAGING_OVERLAY = (service: string) => `applications/overlays/k8s-staging/services/${service}/kustomization.yaml`;
-export const PRODUCTION_OVERLAY = (service: string) => `applications/overlays/k8s-production/services/${service}/kustomization.yaml`;
+export const STAGING_OVERLAY = (service: string) =>
+  `applications/overlays/k8s-staging/services/${service}/kustomization.yaml`;
+export const PRODUCTION_OVERLAY = (service: string) =>
+  `applications/overlays/k8s-production/services/${service}/kustomization.yaml`;
 
 /** A kustomization.yaml like the stack seeds for myservice, for another service's overlay. */
 export function kustomization(env: string, service: string, harborHost: string): string {
@@ -56,7 +58,9 @@ export function stackPipeline(o: PipelineOptions): PipelineFile {
     ...(o.approvalInto?.includes(name) && {
       approval: { approvers: o.approvers ?? ['alice', 'bob'], required: 1, expiry: o.expiry ?? '30m' },
     }),
-    ...(o.overlayService && { overlay: { path: overlayPath(o.overlayService), imageName: o.overlayService } }),
+    ...(o.overlayService && {
+      overlay: { path: overlayPath(o.overlayService), imageName: o.overlayService },
+    }),
     ...(o.verifyCommand && { verification: { command: o.verifyCommand, timeout: '2m' } }),
   });
   return {
@@ -73,7 +77,11 @@ export function stackPipeline(o: PipelineOptions): PipelineFile {
 
 export type PromotionHandle = WorkflowHandle<(input: PromotionInput) => Promise<PromotionRecord>>;
 
-export async function startPromotion(client: Client, taskQueue: string, input: PromotionInput): Promise<PromotionHandle> {
+export async function startPromotion(
+  client: Client,
+  taskQueue: string,
+  input: PromotionInput,
+): Promise<PromotionHandle> {
   const o = promotionStartOptions(input);
   return client.workflow.start(PROMOTE_WORKFLOW_TYPE, {
     taskQueue,
@@ -102,7 +110,8 @@ export function waitForStatus(
     `${handle.workflowId}: ${what}`,
     async () => {
       const s = await status(handle);
-      if (s.stage === 'failed' && !pred(s)) throw new FatalStatus(`${handle.workflowId} failed while waiting for ${what}: ${s.failure}`);
+      if (s.stage === 'failed' && !pred(s))
+        throw new FatalStatus(`${handle.workflowId} failed while waiting for ${what}: ${s.failure}`);
       return pred(s) ? s : undefined;
     },
     timeoutMs,
@@ -117,5 +126,7 @@ export const awaitingApproval = (env: string) => (s: PromotionStatus) =>
   s.stage === 'awaiting-approval' && s.pendingGate?.kind === 'approval' && s.pendingGate.environment === env;
 
 export function approve(handle: WorkflowHandle, environment: string, approver = 'alice') {
-  return handle.executeUpdate(approveUpdate, { args: [{ environment, approver, comment: 'approved by a test' }] });
+  return handle.executeUpdate(approveUpdate, {
+    args: [{ environment, approver, comment: 'approved by a test' }],
+  });
 }

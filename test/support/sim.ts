@@ -29,7 +29,10 @@ export class SimControl {
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await this.admin.request(path, {
       method,
-      ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      ...(body !== undefined && {
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      }),
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
@@ -67,6 +70,9 @@ export class SimControl {
 }
 
 /** Sum of bytes in+out over the given families (what crossed the sim's HTTP boundary). */
-export function bytesThrough(c: Partial<Record<Family, Counter>>, families: Family[] = ['api', 'v2', 'copy', 'scan', 'token']): number {
+export function bytesThrough(
+  c: Partial<Record<Family, Counter>>,
+  families: Family[] = ['api', 'v2', 'copy', 'scan', 'token'],
+): number {
   return families.reduce((n, f) => n + (c[f]?.bytesIn ?? 0) + (c[f]?.bytesOut ?? 0), 0);
 }

@@ -15,7 +15,14 @@ export function slowGitAfterPush(seconds = 4): string {
   const file = join(dir, 'git');
   writeFileSync(
     file,
-    ['#!/bin/sh', `"${real}" "$@"`, 'rc=$?', `if [ "$1" = push ]; then sleep ${seconds}; fi`, 'exit $rc', ''].join('\n'),
+    [
+      '#!/bin/sh',
+      `"${real}" "$@"`,
+      'rc=$?',
+      `if [ "$1" = push ]; then sleep ${seconds}; fi`,
+      'exit $rc',
+      '',
+    ].join('\n'),
   );
   chmodSync(file, 0o755);
   return file;

@@ -45,7 +45,9 @@ export async function eventually<T>(
     }
     await sleep(everyMs);
   }
-  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${lastErr ? ` (last error: ${(lastErr as Error).message})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs / 1000}s waiting for ${what}${lastErr ? ` (last error: ${(lastErr as Error).message})` : ''}`,
+  );
 }
 
 /** The whole history as the `temporal workflow show -o json` JSON (the SDK's historyToJSON form). */
@@ -83,10 +85,14 @@ export async function activityAttempts(handle: WorkflowHandle): Promise<Record<s
  * same command and SQLite file, waiting until it serves. dev/stack exposes the pieces; this composes them
  * so the test does not have to restart the registry and harbor-sim too.
  */
-export async function restartTemporal(config: StackConfig = stackConfig(), downMs = 2_000): Promise<{ oldPid: number; newPid: number }> {
+export async function restartTemporal(
+  config: StackConfig = stackConfig(),
+  downMs = 2_000,
+): Promise<{ oldPid: number; newPid: number }> {
   const p = paths(config);
   const rec = readPid(p.pids, temporalService.name);
-  if (!isOurs(rec)) throw new Error(`the stack's Temporal server is not running (no live pid file in ${p.pids})`);
+  if (!isOurs(rec))
+    throw new Error(`the stack's Temporal server is not running (no live pid file in ${p.pids})`);
   await stopProcess(p.pids, temporalService.name);
   await sleep(downMs);
   const tools = await ensureTools(undefined, true);

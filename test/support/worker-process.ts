@@ -18,7 +18,8 @@ import { pollerIdentities, sleep } from './temporal';
  */
 export const WORKER_ENTRY = resolve(
   REPO_ROOT,
-  process.env.HARBOR_PROMOTE_WORKER_ENTRY ?? (existsSync(resolve(REPO_ROOT, 'src/worker.ts')) ? 'src/worker.ts' : 'test/support/dev-worker.ts'),
+  process.env.HARBOR_PROMOTE_WORKER_ENTRY ??
+    (existsSync(resolve(REPO_ROOT, 'src/worker.ts')) ? 'src/worker.ts' : 'test/support/dev-worker.ts'),
 );
 
 export interface WorkerOptions {
@@ -64,11 +65,17 @@ export class WorkerProcess {
   async start(client: Client, timeoutMs = 90_000): Promise<void> {
     if (this.running) throw new Error('worker already running');
     this.starts++;
-    this.record(`\n--- ${this.opts.name ?? 'worker'} start #${this.starts} (${new Date().toISOString()}) ---\n`);
+    this.record(
+      `\n--- ${this.opts.name ?? 'worker'} start #${this.starts} (${new Date().toISOString()}) ---\n`,
+    );
     const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], {
       cwd: REPO_ROOT,
       // No metrics endpoint unless asked for: several workers of a suite would fight over the stack's port.
-      env: childEnv(this.opts.env, { WORKER_METRICS_ADDRESS: '', TEMPORAL_TASK_QUEUE: this.taskQueue, ...this.opts.extraEnv }),
+      env: childEnv(this.opts.env, {
+        WORKER_METRICS_ADDRESS: '',
+        TEMPORAL_TASK_QUEUE: this.taskQueue,
+        ...this.opts.extraEnv,
+      }),
       detached: true, // own process group: kill9() takes the tool children down with it
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -79,12 +86,15 @@ export class WorkerProcess {
     const pid = child.pid!;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (!this.running) throw new Error(`worker exited during start-up (code ${child.exitCode}):\n${this.out.slice(-3000)}`);
+      if (!this.running)
+        throw new Error(`worker exited during start-up (code ${child.exitCode}):\n${this.out.slice(-3000)}`);
       const ids = await pollerIdentities(client, this.taskQueue).catch(() => []);
       if (ids.some((id) => new RegExp(`(^|\\D)${pid}(\\D|$)`).test(id))) return;
       await sleep(250);
     }
-    throw new Error(`worker (pid ${pid}) did not poll ${this.taskQueue} within ${timeoutMs / 1000}s:\n${this.out.slice(-3000)}`);
+    throw new Error(
+      `worker (pid ${pid}) did not poll ${this.taskQueue} within ${timeoutMs / 1000}s:\n${this.out.slice(-3000)}`,
+    );
   }
 
   /** SIGKILL to the worker's process group; resolves when the worker is gone. */

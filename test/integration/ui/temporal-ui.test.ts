@@ -118,17 +118,33 @@ describe('Temporal UI', { timeout: 300_000 }, () => {
   it('opening it shows the summary and the current details: what it waits for and the command', async () => {
     await page.getByRole('link', { name: id }).first().click();
     await page.waitForURL(new RegExp(`/workflows/${encodeURIComponent(id).replace(/[.]/g, '\\.')}`));
-    await page.getByText(`${repository}:${tag} dev → staging`).first().waitFor();
-    await page
-      .getByRole('tab', { name: /User Metadata/ })
-      .click()
-      .catch(async () => {
-        await page.getByText('User Metadata').first().click();
-      });
-    const details = page.getByText(/Waiting for: 1 more approval/).first();
-    await details.waitFor();
-    const body = await page.locator('body').innerText();
-    assert.match(body, new RegExp(`harbor-promote approve ${id.replace(/[.@]/g, '\\$&')} --env staging`));
-    assert.match(body, /awaiting-approval/);
+    await page.getByText('Running').first().waitFor();
+    // Summary, Details and Current Details live on the "User Metadata" tab of Temporal UI 2.42.
+    await page.getByRole('tab', { name: 'User Metadata' }).click();
+    await page.getByText('Current Details').first().waitFor();
+    // The UI renders the markdown of summary, details and current details in sandboxed iframes.
+    const want = [
+      `${repository}:${tag} dev → staging`,
+      'Waiting for: 1 more approval',
+      `harbor-promote approve ${id} --env staging`,
+      'awaiting-approval',
+    ];
+    let text = '';
+    for (let i = 0; i < 60; i++) {
+      text = (
+        await Promise.all(
+          page.frames().map((f) =>
+            f
+              .locator('body')
+              .innerText()
+              .catch(() => ''),
+          ),
+        )
+      ).join('\n');
+      if (want.every((w) => text.includes(w))) break;
+      await page.waitForTimeout(500);
+    }
+    for (const w of want)
+      assert.ok(text.includes(w), `"${w}" is not shown; the page says:\n${text.slice(-2000)}`);
   });
 });

@@ -27,11 +27,12 @@ import {
   WORKER_TEST_SECRET,
 } from './corpus';
 
-const goodInput = () => ({
-  pipeline: JSON.parse(JSON.stringify(parsePipelineYaml(GOOD_PIPELINE))) as Record<string, unknown>,
-  repository: 'myservice',
-  reference: '1.4.2',
-}) as Record<string, unknown>;
+const goodInput = () =>
+  ({
+    pipeline: JSON.parse(JSON.stringify(parsePipelineYaml(GOOD_PIPELINE))) as Record<string, unknown>,
+    repository: 'myservice',
+    reference: '1.4.2',
+  }) as Record<string, unknown>;
 
 describe('bad input: image references', () => {
   for (const row of IMAGE_REFERENCE_ROWS)
@@ -60,7 +61,10 @@ describe('bad input: pipeline YAML', () => {
           assert.ok(err instanceof PipelineError, `expected PipelineError, got ${String(err)}`);
           assert.match(err.message, /^pipeline\.yaml is not a valid pipeline:/);
           for (const re of row.expect)
-            assert.ok(err.problems.some((p) => re.test(p)), `no problem matches ${re}:\n${err.problems.join('\n')}`);
+            assert.ok(
+              err.problems.some((p) => re.test(p)),
+              `no problem matches ${re}:\n${err.problems.join('\n')}`,
+            );
           return true;
         },
       );
@@ -78,17 +82,29 @@ describe('bad input: promotion input (the workflow validates it again, same mess
       const r = checkPromotionInput(input);
       assert.equal(r.ok, false);
       if (r.ok) return;
-      assert.ok(r.problems.some((p) => row.expect.test(p)), `no problem matches ${row.expect}:\n${r.problems.join('\n')}`);
+      assert.ok(
+        r.problems.some((p) => row.expect.test(p)),
+        `no problem matches ${row.expect}:\n${r.problems.join('\n')}`,
+      );
       // The start helper (CLI, tests) refuses the same input before anything reaches Temporal.
       assert.throws(() => promotionStartOptions(input as never), /invalid promotion input/);
     });
   it('a pipeline object that skipped the YAML step is still checked', () => {
-    assert.throws(() => validatePipeline({ apiVersion: 'harbor-promote/v1', registry: 'h', environments: [] }), PipelineError);
+    assert.throws(
+      () => validatePipeline({ apiVersion: 'harbor-promote/v1', registry: 'h', environments: [] }),
+      PipelineError,
+    );
   });
 });
 
 /** The workflow state as the approval validator sees it: staging's gate open, production's later. */
-function gateState(overrides: { stagingApprovals?: string[]; stagingDecision?: 'pending' | 'approved' | 'rejected'; required?: number } = {}) {
+function gateState(
+  overrides: {
+    stagingApprovals?: string[];
+    stagingDecision?: 'pending' | 'approved' | 'rejected';
+    required?: number;
+  } = {},
+) {
   const at = '2026-01-01T00:00:00.000Z';
   return {
     stage: 'awaiting-approval',
@@ -100,9 +116,19 @@ function gateState(overrides: { stagingApprovals?: string[]; stagingDecision?: '
         approvers: ['alice', 'bob'],
         required: overrides.required ?? 1,
         decision: overrides.stagingDecision ?? 'pending',
-        approvals: (overrides.stagingApprovals ?? []).map((approver) => ({ approver, at, via: 'update' as const })),
+        approvals: (overrides.stagingApprovals ?? []).map((approver) => ({
+          approver,
+          at,
+          via: 'update' as const,
+        })),
       },
-      production: { environment: 'production', approvers: ['carol', 'dave'], required: 2, decision: 'pending', approvals: [] },
+      production: {
+        environment: 'production',
+        approvers: ['carol', 'dave'],
+        required: 2,
+        decision: 'pending',
+        approvals: [],
+      },
     },
   } as unknown as PromotionState;
 }
@@ -115,11 +141,17 @@ describe('bad input: approve/reject messages (update validator refuses; the sign
       assert.match(problem, row.expect);
     });
   it('approve: the same approver twice', () => {
-    const problem = approvalProblem(gateState({ required: 2, stagingApprovals: ['alice'] }), 'approve', { environment: 'staging', approver: 'alice' });
+    const problem = approvalProblem(gateState({ required: 2, stagingApprovals: ['alice'] }), 'approve', {
+      environment: 'staging',
+      approver: 'alice',
+    });
     assert.match(problem ?? '', /"alice" already approved staging; 1 more from other approvers needed/);
   });
   it('approve: a decision already taken', () => {
-    const problem = approvalProblem(gateState({ stagingDecision: 'rejected' }), 'approve', { environment: 'staging', approver: 'bob' });
+    const problem = approvalProblem(gateState({ stagingDecision: 'rejected' }), 'approve', {
+      environment: 'staging',
+      approver: 'bob',
+    });
     assert.match(problem ?? '', /the decision for staging is already taken: rejected/);
   });
   it('approve: not waiting for any approval yet', () => {
@@ -127,10 +159,16 @@ describe('bad input: approve/reject messages (update validator refuses; the sign
     (st as { awaitingApprovalFor?: string }).awaitingApprovalFor = undefined;
     (st as { stage: string }).stage = 'scanning';
     (st as { currentEnvironment: string }).currentEnvironment = 'dev';
-    assert.match(approvalProblem(st, 'approve', { environment: 'staging', approver: 'alice' }) ?? '', /not waiting for approval into staging yet \(stage: scanning in dev\)/);
+    assert.match(
+      approvalProblem(st, 'approve', { environment: 'staging', approver: 'alice' }) ?? '',
+      /not waiting for approval into staging yet \(stage: scanning in dev\)/,
+    );
   });
   it('a valid approval is accepted (the rows above fail for their own reason only)', () => {
-    assert.equal(approvalProblem(gateState(), 'approve', { environment: 'staging', approver: 'alice' }), undefined);
+    assert.equal(
+      approvalProblem(gateState(), 'approve', { environment: 'staging', approver: 'alice' }),
+      undefined,
+    );
   });
 });
 

@@ -14,10 +14,13 @@ import { parseWorkerEnv, WORKER_ENV } from '../../../src/worker/config';
 const ROOT = resolve(__dirname, '..', '..', '..');
 const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
 
+/** Stands for an escaped `$$` while variables are replaced. */
+const DOLLAR = '\u{E000}';
+
 /** Compose's interpolation: ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR}, $VAR and $$. */
 export function interpolate(text: string, env: Record<string, string | undefined>): string {
   return text
-    .replace(/\$\$/g, '\u0000')
+    .replace(/\$\$/g, DOLLAR)
     .replace(
       /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
       (_m, name, op, arg, bare) => {
@@ -32,7 +35,8 @@ export function interpolate(text: string, env: Record<string, string | undefined
         return v ?? '';
       },
     )
-    .replace(/\u0000/g, '$');
+    .split(DOLLAR)
+    .join('$');
 }
 
 interface Service {

@@ -1,0 +1,232 @@
+/**
+ * Proofs on the live stack (issue 7 §2 and §4).
+ * Tag moved: while a promotion is in staging, CI pushes a different image to the same dev tag; production
+ * still receives the digest pinned at the start, and the record says so.
+ * Secrets: a promotion runs with distinctive secrets (a robot secret and a cosign password made for this
+ * run); neither appears in the workflow history (JSON export, payloads decoded), the worker's or the
+ * CLI's output, or any process's argv sampled every 20 ms during the run.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { REPO_ROOT } from '../../../dev/stack/config';
+import { createCosignKey, createPromoterRobot, workerCredentials } from '../../support/accounts';
+import { workflowBundle } from '../../support/bundle';
+import { childEnv, testEnv } from '../../support/env';
+import { seedFiles } from '../../support/gitops';
+import { HarborAdmin } from '../../support/harbor';
+import { ImagePusher } from '../../support/images';
+import { assertPromotedOnce } from '../../support/invariants';
+import { ArgvSampler, expandPayloads, findSecrets, secretForms } from '../../support/proc-sampler';
+import {
+  approve,
+  awaitingApproval,
+  kustomization,
+  PRODUCTION_OVERLAY,
+  stackPipeline,
+  STAGING_OVERLAY,
+  startPromotion,
+  waitForStatus,
+} from '../../support/promotions';
+import { connectClient, historyJson } from '../../support/temporal';
+import { WorkerProcess } from '../../support/worker-process';
+
+const run = promisify(execFile);
+const env = testEnv();
+const RUN = Date.now().toString(36);
+const HOST = new URL(env.HARBOR_URL!).host;
+const DIR = mkdtempSync(join(tmpdir(), `proof-${RUN}-`));
+const admin = new HarborAdmin(env);
+const pusher = new ImagePusher(env);
+let client: Client;
+
+before(async () => {
+  client = await connectClient(env);
+});
+after(async () => {
+  await client?.connection.close();
+});
+
+async function seed(service: string) {
+  await seedFiles(
+    env.GITOPS_REPO_URL!,
+    {
+      [STAGING_OVERLAY(service)]: kustomization('staging', service, HOST),
+      [PRODUCTION_OVERLAY(service)]: kustomization('production', service, HOST),
+    },
+    `proof ${RUN}: overlays for ${service}`,
+  );
+}
+
+describe('tag moved during a promotion', { timeout: 5 * 60_000 }, () => {
+  it('production receives the originally pinned digest, and the record says so', async () => {
+    const service = 'proof-tagmove';
+    await seed(service);
+    const tag = `r-${RUN}`;
+    const original = await pusher.push('platform-dev', service, tag);
+    const robot = await createPromoterRobot(env, `tagmove${RUN}`, join(DIR, 'tm'), [
+      'platform-dev',
+      'platform-staging',
+      'platform-production',
+    ]);
+    const worker = new WorkerProcess({
+      env,
+      name: 'tagmove',
+      taskQueue: `tagmove-${RUN}`,
+      extraEnv: { ...workerCredentials(robot), WORKER_WORKFLOW_BUNDLE: await workflowBundle() },
+    });
+    await worker.start(client);
+    try {
+      const h = await startPromotion(client, worker.taskQueue, {
+        pipeline: stackPipeline({ registry: HOST, overlayService: service, approvalInto: ['production'] }),
+        repository: service,
+        reference: tag,
+      });
+      // In staging (parked at the gate into production, after the staging deployment).
+      await waitForStatus(h, 'approval into production', awaitingApproval('production'), 180_000);
+      const moved = await pusher.push('platform-dev', service, tag);
+      assert.notEqual(moved.digest, original.digest);
+      assert.equal(
+        await admin.digestOf('platform-dev', service, tag),
+        moved.digest,
+        'the dev tag now points at the new image',
+      );
+      await approve(h, 'production', 'alice');
+      const record = await h.result();
+      assert.equal(record.digest, original.digest, 'the record pins the original digest');
+      assert.equal(record.reference, tag);
+      for (const p of record.proof) assert.equal(p.digest, original.digest, `proof in ${p.project}`);
+      assert.equal(
+        record.copies.production?.digest,
+        original.digest,
+        'the production copy is the pinned digest',
+      );
+      assert.equal(
+        await admin.digestOf('platform-production', service, original.digest),
+        original.digest,
+        'production holds the pinned digest',
+      );
+      assert.equal(
+        await admin.digestOf('platform-production', service, moved.digest),
+        undefined,
+        'the new image never reached production',
+      );
+      assert.equal(await admin.digestOf('platform-staging', service, moved.digest), undefined, 'nor staging');
+      await assertPromotedOnce({
+        admin,
+        gitops: env.GITOPS_REPO_URL!,
+        repository: service,
+        tag: original.digest,
+        digest: original.digest,
+        record,
+        projects: ['platform-staging', 'platform-production'],
+        overlays: { staging: STAGING_OVERLAY(service), production: PRODUCTION_OVERLAY(service) },
+      });
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe('secrets never leave the worker', { timeout: 5 * 60_000 }, () => {
+  it('no hit in history, worker and CLI output, or sampled argv', async () => {
+    const service = 'proof-secrets';
+    await seed(service);
+    const tag = `r-${RUN}`;
+    const harborSecret = `HarborSecret-${randomBytes(9).toString('hex')}`;
+    const cosignPassword = `CosignPw-${randomBytes(9).toString('hex')}`;
+    const robot = await createPromoterRobot(
+      env,
+      `secrets${RUN}`,
+      join(DIR, 'sec'),
+      ['platform-dev', 'platform-staging', 'platform-production'],
+      harborSecret,
+    );
+    assert.equal(robot.secret, harborSecret);
+    const key = await createCosignKey(env, join(DIR, 'sec', 'cosign'), cosignPassword);
+    await pusher.push('platform-dev', service, tag);
+    const sampler = new ArgvSampler(20).start();
+    const worker = new WorkerProcess({
+      env,
+      name: 'secrets',
+      taskQueue: `secrets-${RUN}`,
+      extraEnv: {
+        ...workerCredentials(robot, key),
+        WORKER_LOG_LEVEL: 'DEBUG',
+        WORKER_WORKFLOW_BUNDLE: await workflowBundle(),
+      },
+    });
+    await worker.start(client);
+    let cliOut = '';
+    try {
+      const pipelineFile = join(DIR, 'pipeline.json.yaml');
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(
+        pipelineFile,
+        JSON.stringify(
+          stackPipeline({
+            registry: HOST,
+            overlayService: service,
+            approvalInto: ['production'],
+            verifyCommand: ['true'],
+            copyStrategy: 'skopeo',
+          }),
+        ),
+      );
+      const cli = async (...args: string[]) => {
+        const r = await run(
+          process.execPath,
+          ['--import', 'tsx', resolve(REPO_ROOT, 'src/client.ts'), ...args],
+          {
+            cwd: REPO_ROOT,
+            env: childEnv(env, { TEMPORAL_TASK_QUEUE: worker.taskQueue }),
+          },
+        ).catch((e: { stdout?: string; stderr?: string; message: string }) => ({
+          stdout: e.stdout ?? '',
+          stderr: `${e.stderr ?? ''}\n${e.message}`,
+        }));
+        cliOut += `$ harbor-promote ${args.join(' ')}\n${r.stdout}${r.stderr}\n`;
+        return r;
+      };
+      await cli('start', `${service}:${tag}`, '--pipeline', pipelineFile);
+      const h = client.workflow.getHandle(`promote-${service}@${tag}`);
+      await waitForStatus(h, 'approval into production', awaitingApproval('production'), 180_000);
+      await cli('status', h.workflowId);
+      await cli('approve', h.workflowId, '--env', 'production', '--as', 'alice');
+      await cli('watch', h.workflowId);
+      const record = await h.result();
+      await cli('record', h.workflowId);
+      await cli('record', h.workflowId, '--json');
+      assert.equal(record.proof.length, 3, 'the promotion completed');
+      const argv = sampler.stop();
+      assert.ok(sampler.matching('cosign').length > 0, 'cosign ran while sampling (the sampler saw it)');
+      assert.ok(sampler.matching('skopeo').length > 0, 'skopeo ran while sampling (the sampler saw it)');
+      const history = await historyJson(h);
+      const hits = findSecrets(
+        {
+          'Harbor robot secret': secretForms(harborSecret, robot.username),
+          'cosign password': secretForms(cosignPassword),
+        },
+        {
+          'workflow history (JSON, payloads decoded)': expandPayloads(history.text),
+          'worker output': worker.output(),
+          'CLI output': cliOut,
+          'process argv': argv.join('\n'),
+        },
+      );
+      assert.deepEqual(hits, [], 'secrets leaked');
+      console.log(
+        `secrets: searched ${history.events} history events, ${worker.output().length} bytes of worker output, ${cliOut.length} bytes of CLI output, ${argv.length} distinct command lines from ${sampler.samples} /proc samples: 0 hits`,
+      );
+    } finally {
+      sampler.stop();
+      await worker.stop();
+    }
+  });
+});
