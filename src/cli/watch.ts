@@ -13,7 +13,7 @@ import { ExitCode } from './exit-codes.js';
 import { renderStatus, statusLine } from './render.js';
 
 export interface Out {
-  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stdout: { write(s: string): unknown; isTTY?: boolean; columns?: number };
   stderr: { write(s: string): unknown };
 }
 
@@ -105,7 +105,10 @@ export async function watchPromotion(
   const deadline = opts.timeoutMs ? Date.now() + opts.timeoutMs : Infinity;
   let drawn = 0;
   let last = '';
-  const draw = (lines: string[]) => {
+  const draw = (board: string[]) => {
+    // Lines are cut to the terminal width, so the count of lines is the count of rows to go back up.
+    const width = Math.max(20, (out.stdout.columns ?? 200) - 1);
+    const lines = board.map((l) => ([...l].length > width ? `${[...l].slice(0, width - 1).join('')}…` : l));
     // Cursor up to the first line we drew, clear to the end of the screen, draw again.
     out.stdout.write(`${drawn > 0 ? `\x1b[${drawn}F\x1b[J` : ''}${lines.join('\n')}\n`);
     drawn = lines.length;

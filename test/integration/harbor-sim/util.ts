@@ -1,6 +1,6 @@
 // Shared helpers for harbor-sim tests: a target (own in-process stack or the running one), API calls, images.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MANIFEST_ACCEPT } from '../../../dev/harbor-sim/registry-client';
@@ -39,7 +39,12 @@ export async function target(opts: { useRunning?: boolean; scanDurationMs?: numb
       host: new URL(url).host,
       admin: envCreds(e.HARBOR_ADMIN_USERNAME, e.HARBOR_ADMIN_PASSWORD, 'admin', 'Harbor12345'),
       ci: envCreds(e.HARBOR_CI_USERNAME, e.HARBOR_CI_PASSWORD, 'robot$platform-dev+ci', 'CiSecret12345'),
-      promoter: envCreds(e.HARBOR_USERNAME, e.HARBOR_PASSWORD, 'robot$promoter', 'PromoterSecret12345'),
+      promoter: envCreds(
+        e.HARBOR_USERNAME,
+        e.HARBOR_PASSWORD ?? (e.HARBOR_PASSWORD_FILE && readFileSync(e.HARBOR_PASSWORD_FILE, 'utf8').trim()),
+        'robot$promoter',
+        'PromoterSecret12345',
+      ),
       guest: envCreds(e.HARBOR_GUEST_USERNAME, e.HARBOR_GUEST_PASSWORD, 'guest', 'Guest12345'),
       stack: null,
       stop: async () => undefined,

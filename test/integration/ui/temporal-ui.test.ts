@@ -147,4 +147,33 @@ describe('Temporal UI', { timeout: 300_000 }, () => {
     for (const w of want)
       assert.ok(text.includes(w), `"${w}" is not shown; the page says:\n${text.slice(-2000)}`);
   });
+
+  it('approving from the UI (More Actions → Send a Signal, README JSON) moves the promotion on', async () => {
+    await page.getByRole('button', { name: 'More Actions' }).click();
+    await page.getByRole('menuitem', { name: 'Send a Signal' }).click();
+    const dialog = page
+      .locator('dialog[open], [role=dialog]')
+      .filter({ hasText: 'Send a Signal' })
+      .filter({ visible: true });
+    await dialog.getByTestId('signal-select-button').click();
+    // The UI lists the workflow's signals from its metadata: approve, reject, reportVerification.
+    const options = await dialog.getByRole('option').allInnerTexts();
+    for (const name of ['approve', 'reject', 'reportVerification'])
+      assert.ok(options.includes(name), options.join());
+    await dialog.getByRole('option', { name: 'approve', exact: true }).click();
+    await dialog.locator('.cm-content').click();
+    await page.keyboard.insertText(
+      '{ "environment": "staging", "approver": "ui-approver", "comment": "from the UI" }',
+    );
+    // The first click may only reformat the JSON (the editor loses focus); submit until the dialog closes.
+    const submit = page.getByRole('button', { name: 'Submit' }).filter({ visible: true });
+    for (let i = 0; i < 5 && (await submit.count()) > 0; i++) {
+      await submit.first().click();
+      await page.waitForTimeout(1000);
+    }
+    assert.equal(await submit.count(), 0, 'the signal dialog did not close');
+    const done = await runCliProcess(['watch', id, '--timeout', '120'], env);
+    assert.equal(done.code, 0, `${done.stdout}\n${done.stderr}`);
+    assert.match(done.stdout, /approval staging: approved by ui-approver \("from the UI"\)/);
+  });
 });
