@@ -26,6 +26,16 @@ function workflowsPath(): string {
   throw new StartupError(`no workflow code next to ${__dirname}; set WORKER_WORKFLOW_BUNDLE`, 2);
 }
 
+/** Core's connection errors are Rust debug strings; name the cause in a few words. */
+function connectReason(err: unknown): string {
+  const m = (err as Error)?.message ?? String(err);
+  if (/connection ?refused/i.test(m)) return 'connection refused';
+  if (/dns|failed to lookup|resolve/i.test(m)) return 'host name not resolved';
+  if (/timed? ?out|deadline/i.test(m)) return 'timed out';
+  if (/tls|certificate|handshake/i.test(m)) return `TLS failed: ${m.split('\n')[0]!.slice(0, 160)}`;
+  return m.split('\n')[0]!.slice(0, 160);
+}
+
 function nativeConnectionOptions(cfg: WorkerConfig): NativeConnectionOptions {
   const t = cfg.temporal;
   return {
@@ -59,7 +69,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   mkdirSync(cfg.activities.workDir, { recursive: true });
   const { activities, connection: harbor, redactor } = buildActivities(cfg.activities);
   const log = createLogger(cfg.logLevel, cfg.logFormat, redactor);
-  installRuntime(log, cfg.metricsAddress, cfg.temporal.taskQueue);
+  try {
+    installRuntime(log, cfg.metricsAddress, cfg.temporal.taskQueue);
+  } catch (err) {
+    log.error(
+      `cannot start: the metrics endpoint WORKER_METRICS_ADDRESS=${cfg.metricsAddress} failed (${(err as Error).message}); choose a free host:port or unset it`,
+    );
+    await harbor.close().catch(() => undefined);
+    return 2;
+  }
 
   let nativeConnection: NativeConnection | undefined;
   try {
@@ -71,17 +89,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       );
       log.info('Harbor reachable, credentials accepted', {
         harborUrl: cfg.activities.harborUrl,
+        harborVersion: h.version,
         username: cfg.activities.harborUsername,
-        ...(!h.projectsVisible && {
-          note: 'the robot cannot list projects; fine if it has per-project permissions',
-        }),
       });
     }
     try {
       nativeConnection = await NativeConnection.connect(nativeConnectionOptions(cfg));
     } catch (err) {
       throw new StartupError(
-        `cannot reach Temporal at ${cfg.temporal.address} (${(err as Error).message.split('\n')[0]}); check TEMPORAL_ADDRESS and that the server is up (local stack: \`npm run stack -- up\`)`,
+        `cannot reach Temporal at ${cfg.temporal.address} (${connectReason(err)}); check TEMPORAL_ADDRESS and that the server is up (local stack: \`npm run stack -- up\`)`,
         3,
       );
     }

@@ -1,4 +1,5 @@
 // Test/bench harness: a private distribution registry on a free port plus an in-process harbor-sim.
+import { binaryPath } from '../../scripts/tools';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -6,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimServer } from './server';
 
-export const DEFAULT_REGISTRY_BIN = '/root/.cache/harbor-promote/tools/registry-v3.0.0/registry';
+export const DEFAULT_REGISTRY_BIN = binaryPath('registry');
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

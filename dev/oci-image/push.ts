@@ -1,11 +1,13 @@
 // Push an OCI layout with the real skopeo. Credentials go into a 0600 authfile in a private temp dir,
 // never on argv (toolchain.md B4).
+import { binaryPath } from '../../scripts/tools';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const DEFAULT_SKOPEO_BIN = '/root/.cache/harbor-promote/tools/skopeo-v1.22.2/skopeo';
+/** The pinned skopeo from the per-user tool cache (scripts/tools.ts), unless SKOPEO_BIN says otherwise. */
+export const DEFAULT_SKOPEO_BIN = binaryPath('skopeo');
 
 export interface PushOptions {
   layoutDir: string;

@@ -39,9 +39,10 @@ export interface ActivityConfig {
   heartbeatIntervalMs?: number;
 }
 
+/** Without COSIGN_BIN/SKOPEO_BIN the tools are found on PATH (as in the worker image). */
 export const DEFAULT_TOOL_PATHS = {
-  cosign: '/root/.cache/harbor-promote/tools/cosign-v3.1.2/cosign',
-  skopeo: '/root/.cache/harbor-promote/tools/skopeo-v1.22.2/skopeo',
+  cosign: 'cosign',
+  skopeo: 'skopeo',
 } as const;
 
 /** Derived, defaulted view of the config that the activity modules share. */

@@ -25,7 +25,7 @@ export async function checkHarbor(
   username: string,
   password: string,
   timeoutMs = 10_000,
-): Promise<{ projectsVisible: boolean }> {
+): Promise<{ version: string }> {
   const base = harborUrl.replace(/\/+$/, '');
   try {
     const ping = await request(`${base}/api/v2.0/ping`, {
@@ -46,25 +46,39 @@ export async function checkHarbor(
       3,
     );
   }
+  // Harbor treats a wrong, expired or disabled robot secret as anonymous rather than failing the request,
+  // and /systeminfo shows `harbor_version` only to an authenticated caller: that is the credential check.
   const auth = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   let status: number;
+  let body = '';
   try {
-    const r = await request(`${base}/api/v2.0/projects?page=1&page_size=1`, {
+    const r = await request(`${base}/api/v2.0/systeminfo`, {
       method: 'GET',
       headers: { authorization: auth, accept: 'application/json' },
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
-    await r.body.text();
+    body = await r.body.text();
     status = r.statusCode;
   } catch (err) {
     throw new StartupError(`cannot reach Harbor at ${base} (${networkReason(err)}); check HARBOR_URL`, 3);
   }
-  if (status === 401)
+  if (status >= 500) throw new StartupError(`Harbor at ${base} answers ${status}; check Harbor's health`, 3);
+  let version: string | undefined;
+  try {
+    version = (JSON.parse(body) as { harbor_version?: string }).harbor_version;
+  } catch {
+    /* not JSON: not Harbor */
+  }
+  if (status === 401 || (status === 200 && !version))
     throw new StartupError(
       `Harbor at ${base} rejected HARBOR_USERNAME=${username} (401); check the robot's secret (HARBOR_PASSWORD/HARBOR_PASSWORD_FILE) and that the robot is enabled and not expired`,
       2,
     );
-  if (status >= 500) throw new StartupError(`Harbor at ${base} answers ${status}; check Harbor's health`, 3);
-  return { projectsVisible: status < 300 };
+  if (status !== 200)
+    throw new StartupError(
+      `${base}/api/v2.0/systeminfo answers ${status}; is HARBOR_URL the Harbor base URL (without /api/v2.0)?`,
+      2,
+    );
+  return { version: version! };
 }

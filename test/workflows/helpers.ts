@@ -2,6 +2,7 @@
  * Shared harness for workflow tests: one local Temporal server per test file (the built CLI, no
  * downloads), the workflow bundle built once, a fresh worker per test with mocked activities.
  */
+import { binaryPath } from '../../scripts/tools';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
@@ -20,8 +21,7 @@ import { statusQuery, type PromotionStatus } from '../../src/workflows/messages.
 import { PROMOTE_WORKFLOW_TYPE, promotionStartOptions } from '../../src/workflows/start.js';
 
 export const DIGEST = `sha256:${'d1'.repeat(32)}`;
-export const TEMPORAL_CLI =
-  process.env.TEMPORAL_CLI ?? '/root/.cache/harbor-promote/tools/temporal-v1.5.1/temporal';
+export const TEMPORAL_CLI = process.env.TEMPORAL_CLI ?? binaryPath('temporal');
 export const WORKFLOWS_PATH = require.resolve('../../src/workflows/index.ts');
 
 let runtimeInstalled = false;

@@ -1,5 +1,6 @@
 // Shared by the activity integration tests: the stack environment, an ActivityConfig from it, and a
 // MockActivityEnvironment runner that records heartbeats.
+import { binaryPath } from '../../../scripts/tools';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,8 +48,8 @@ export function configFromEnv(
     cosignKey: { file: env.COSIGN_KEY_FILE! },
     cosignPublicKey: { file: env.COSIGN_PUBLIC_KEY_FILE! },
     cosignPassword: secret(env, 'COSIGN_PASSWORD'),
-    cosignBin: env.COSIGN_BIN ?? '/root/.cache/harbor-promote/tools/cosign-v3.1.2/cosign',
-    skopeoBin: env.SKOPEO_BIN ?? '/root/.cache/harbor-promote/tools/skopeo-v1.22.2/skopeo',
+    cosignBin: env.COSIGN_BIN ?? binaryPath('cosign'),
+    skopeoBin: env.SKOPEO_BIN ?? binaryPath('skopeo'),
     gitopsRepoUrl: env.GITOPS_REPO_URL ?? '',
     workDir: mkdtempSync(join(tmpdir(), 'hp-work-')),
     heartbeatIntervalMs: 200,

@@ -218,3 +218,45 @@ describe('e2e: the bin itself', () => {
     assert.match(u.stderr, /cannot reach Temporal at 127\.0\.0\.1:1/);
   });
 });
+
+describe('e2e: the worker refuses to start with one clear line when a dependency is missing', () => {
+  const runWorker = async (extra: Record<string, string>) => {
+    const { spawn } = await import('node:child_process');
+    return new Promise<{ code: number | null; out: string }>((resolveRun) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src', 'worker.ts')], {
+        cwd: REPO_ROOT,
+        env: { ...env, WORKER_LOG_FORMAT: 'text', WORKER_METRICS_ADDRESS: '', ...extra },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+      child.on('exit', (code) => resolveRun({ code, out }));
+    });
+  };
+
+  it('Temporal unreachable: exit 3, names the address', async () => {
+    const r = await runWorker({ TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    assert.equal(r.code, 3, r.out);
+    assert.match(
+      r.out,
+      /ERROR cannot start: cannot reach Temporal at 127\.0\.0\.1:1 \(connection refused\); check TEMPORAL_ADDRESS/,
+    );
+  });
+
+  it('Harbor unreachable: exit 3, names the URL', async () => {
+    const r = await runWorker({ HARBOR_URL: 'http://127.0.0.1:1' });
+    assert.equal(r.code, 3, r.out);
+    assert.match(
+      r.out,
+      /ERROR cannot start: cannot reach Harbor at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\); check HARBOR_URL/,
+    );
+  });
+
+  it('a wrong robot secret: exit 2, and the secret is not printed', async () => {
+    const r = await runWorker({ HARBOR_PASSWORD_FILE: '', HARBOR_PASSWORD: 'not-the-secret-4711' });
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /rejected HARBOR_USERNAME=robot\$promoter \(401\)/);
+    assert.ok(!r.out.includes('not-the-secret-4711'));
+  });
+});

@@ -1,5 +1,6 @@
 // The real skopeo and cosign against harbor-sim: push, sign, verify, copy with the .sig, 412s on pull.
 // Uses the running stack when HARBOR_URL is set (npm test), else starts its own registry + sim.
+import { binaryPath } from '../../../scripts/tools';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import {
   type Target,
 } from './util';
 
-const COSIGN = process.env.COSIGN_BIN || '/root/.cache/harbor-promote/tools/cosign-v3.1.2/cosign';
+const COSIGN = process.env.COSIGN_BIN || binaryPath('cosign');
 let t: Target;
 let keys: string;
 const suffix = `${Date.now().toString(36)}`;

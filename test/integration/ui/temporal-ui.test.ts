@@ -157,6 +157,7 @@ describe('Temporal UI', { timeout: 300_000 }, () => {
       .filter({ visible: true });
     await dialog.getByTestId('signal-select-button').click();
     // The UI lists the workflow's signals from its metadata: approve, reject, reportVerification.
+    await dialog.getByRole('option', { name: 'reportVerification', exact: true }).waitFor();
     const options = await dialog.getByRole('option').allInnerTexts();
     for (const name of ['approve', 'reject', 'reportVerification'])
       assert.ok(options.includes(name), options.join());
