@@ -111,6 +111,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
         : { workflowsPath: workflowsPath() }),
       activities,
       maxConcurrentActivityTaskExecutions: cfg.maxConcurrentActivities,
+      // Parked promotions wait for days; keeping all of them in memory costs RSS for nothing.
+      maxCachedWorkflows: cfg.maxCachedWorkflows,
       shutdownGraceTime: cfg.shutdownGraceMs,
       shutdownForceTime: cfg.shutdownGraceMs + 15_000,
     }).catch((err: Error) => {

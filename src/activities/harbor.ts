@@ -182,10 +182,9 @@ export function harborActivities(d: Deps) {
  * verifyDigests: for each project, the REST API (not subject to pull policy) must hold the pinned digest
  * (under `tag` when given), the registry must serve it (412 → Quarantined), and the signature must verify.
  */
-export function verifyDigestsActivity(d: Deps, verifySigned: (a: ArtifactRef) => Promise<void>) {
+export function verifyDigestsActivity(d: Deps, verifySigned: (as: ArtifactRef[]) => Promise<void>) {
   const user = d.cfg.harborUsername;
   return async function verifyDigests(input: VerifyDigestsInput): Promise<DigestProof[]> {
-    const proofs: DigestProof[] = [];
     const signal = currentContext()?.cancellationSignal;
     for (const a of input.artifacts) {
       checkArtifact(a);
@@ -217,10 +216,15 @@ export function verifyDigestsActivity(d: Deps, verifySigned: (a: ArtifactRef) =>
           }
         },
       );
-      await verifySigned({ ...a, digest: input.digest });
-      currentContext()?.heartbeat({ verified: a.project });
-      proofs.push({ project: a.project, repository: a.repository, digest: input.digest, signed: true });
+      currentContext()?.heartbeat({ digestChecked: a.project });
     }
-    return proofs;
+    const pinned = input.artifacts.map((a) => ({ ...a, digest: input.digest }));
+    await verifySigned(pinned);
+    return pinned.map((a) => ({
+      project: a.project,
+      repository: a.repository,
+      digest: a.digest,
+      signed: true,
+    }));
   };
 }

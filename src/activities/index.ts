@@ -67,9 +67,7 @@ export function buildActivities(
     ...harbor,
     ...cosign,
     copyArtifact: copyActivity(d, cosign.signImage),
-    verifyDigests: verifyDigestsActivity(d, async (artifact) => {
-      await cosign.verifySignature({ artifact });
-    }),
+    verifyDigests: verifyDigestsActivity(d, cosign.verifySignatures),
     ...gitopsActivities(d),
     ...verificationActivities(d),
   };

@@ -52,6 +52,8 @@ export const WORKER_ENV = {
   WORKER_SHUTDOWN_GRACE:
     'on SIGTERM, how long running activities may finish before they are cancelled (default 30s)',
   WORKER_MAX_CONCURRENT_ACTIVITIES: 'parallel activities (caps parallel skopeo/cosign runs; default 8)',
+  WORKER_MAX_CACHED_WORKFLOWS:
+    'workflows kept in memory (default 50); a parked promotion beyond it is replayed from history when it wakes',
   WORKER_IDENTITY: 'worker identity shown in Temporal (default pid@hostname)',
   WORKER_WORKFLOW_BUNDLE:
     'prebuilt workflow bundle (Dockerfile builds one); unset: bundle src/workflows at start',
@@ -149,6 +151,12 @@ export const WorkerEnvSchema = z
         })
         .default('8'),
     ),
+    WORKER_MAX_CACHED_WORKFLOWS: opt.pipe(
+      z
+        .string()
+        .regex(/^\d{1,5}$/, { error: 'WORKER_MAX_CACHED_WORKFLOWS must be a whole number from 0 to 99999' })
+        .default('50'),
+    ),
     WORKER_IDENTITY: opt,
     WORKER_WORKFLOW_BUNDLE: opt,
     WORKER_PREFLIGHT: opt.pipe(z.enum(['0', '1', 'true', 'false']).default('1')),
@@ -208,6 +216,7 @@ export interface WorkerConfig {
   logFormat: WorkerEnv['WORKER_LOG_FORMAT'];
   shutdownGraceMs: number;
   maxConcurrentActivities: number;
+  maxCachedWorkflows: number;
   identity?: string;
   workflowBundle?: string;
   preflight: boolean;
@@ -346,6 +355,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, checkFile
     logFormat: e.WORKER_LOG_FORMAT,
     shutdownGraceMs: durationMs(e.WORKER_SHUTDOWN_GRACE),
     maxConcurrentActivities: Number(e.WORKER_MAX_CONCURRENT_ACTIVITIES),
+    maxCachedWorkflows: Number(e.WORKER_MAX_CACHED_WORKFLOWS),
     ...(e.WORKER_IDENTITY && { identity: e.WORKER_IDENTITY }),
     ...(e.WORKER_WORKFLOW_BUNDLE && { workflowBundle: e.WORKER_WORKFLOW_BUNDLE }),
     preflight: e.WORKER_PREFLIGHT === '1' || e.WORKER_PREFLIGHT === 'true',

@@ -90,6 +90,14 @@ describe('verifyDigests', () => {
     );
   });
 
+  it('one unsigned project among signed ones → SignatureInvalid naming that project', async () => {
+    // The digest was signed in staging (and copied on to production), never in dev.
+    await assert.rejects(
+      activity(acts.verifyDigests, { digest, artifacts: [at(STAGING), at(DEV), at(PROD)] }),
+      failure('SignatureInvalid', `${DEV}/${repo}@${digest}`),
+    );
+  });
+
   it('missing in a project → ImageNotFound', async () => {
     await assert.rejects(
       activity(acts.verifyDigests, {
