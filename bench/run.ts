@@ -72,6 +72,10 @@ async function main(): Promise<void> {
     if (OPTS.BENCH_SECTIONS.includes('overhead')) sections.push(await overheadBench());
     if (OPTS.BENCH_SECTIONS.includes('parked')) sections.push(await parkedBench());
     if (OPTS.BENCH_SECTIONS.includes('history')) sections.push(await historyBench());
+  } catch (err) {
+    // Say what failed before the clean-up: closing the connection can end the process first.
+    log(`failed: ${(err as Error).stack ?? String(err)}`);
+    throw err;
   } finally {
     await sim.setScanDuration(1500).catch(() => undefined);
     await client.connection.close();

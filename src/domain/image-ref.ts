@@ -4,6 +4,9 @@
  */
 
 /** Harbor's tag rule (src/pkg/tag/model): first char word-ish, then up to 127 of `[a-zA-Z0-9._-]`. */
+/** Quotes what the user typed, escaping control characters so an error stays one line. */
+const q = (s: string): string => JSON.stringify(s);
+
 export const TAG_PATTERN = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 /** OCI distribution repository path components: lower case, separators `.`, `_`, `__`, `-`. */
 const REPO_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
@@ -34,32 +37,32 @@ export function repositoryProblem(repo: string): string | undefined {
   if (repo.length === 0) return 'is empty; give the repository name inside the project, e.g. `myservice`';
   if (repo.length > 255) return `is ${repo.length} characters long; Harbor allows at most 255`;
   if (repo !== repo.toLowerCase())
-    return `"${repo}" has upper case letters; use "${repo.toLowerCase()}" (Harbor repository names are lower case)`;
+    return `${q(repo)} has upper case letters; use ${q(repo.toLowerCase())} (Harbor repository names are lower case)`;
   // Docker's rule: a first component with "." or ":" (or "localhost") before a "/" is a registry host.
   const first = repo.split('/')[0]!;
   if (repo.includes('/') && (/[.:]/.test(first) || first === 'localhost'))
-    return `"${repo}" looks like a full image address; give only the repository inside the project, e.g. \`myservice\``;
+    return `${q(repo)} looks like a full image address; give only the repository inside the project, e.g. \`myservice\``;
   const bad = repo.split('/').find((c) => !REPO_COMPONENT.test(c));
   if (bad !== undefined)
-    return `"${repo}" has an invalid path component "${bad}"; use lower case letters and digits separated by ".", "_", "__" or "-"`;
+    return `${q(repo)} has an invalid path component ${q(bad)}; use lower case letters and digits separated by ".", "_", "__" or "-"`;
   return undefined;
 }
 
 export function tagProblem(tag: string): string | undefined {
   if (TAG_PATTERN.test(tag)) return undefined;
   if (tag.length > 128)
-    return `"${tag.slice(0, 20)}…" is ${tag.length} characters long; Harbor tags have at most 128`;
-  return `"${tag}" is not a valid tag; a tag starts with a letter, digit or "_" and continues with letters, digits, ".", "_" or "-" (Harbor's ^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$)`;
+    return `${q(`${tag.slice(0, 20)}…`)} is ${tag.length} characters long; Harbor tags have at most 128`;
+  return `${q(tag)} is not a valid tag; a tag starts with a letter, digit or "_" and continues with letters, digits, ".", "_" or "-" (Harbor's ^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$)`;
 }
 
 export function digestProblem(digest: string): string | undefined {
   if (DIGEST_PATTERN.test(digest)) return undefined;
-  return `"${digest}" is not a sha256 digest; expected "sha256:" followed by 64 lower case hex characters`;
+  return `${q(digest)} is not a sha256 digest; expected "sha256:" followed by 64 lower case hex characters`;
 }
 
 export function projectProblem(project: string): string | undefined {
   if (PROJECT_PATTERN.test(project)) return undefined;
-  return `"${project}" is not a valid Harbor project name; use lower case letters, digits, ".", "_" or "-" (e.g. "platform-dev")`;
+  return `${q(project)} is not a valid Harbor project name; use lower case letters, digits, ".", "_" or "-" (e.g. "platform-dev")`;
 }
 
 /** A reference alone (what follows `:` or `@`): a tag or a digest. */
@@ -84,7 +87,7 @@ export function parseImageReference(text: string, field = 'image'): ImageReferen
       'is empty; expected e.g. `myservice:1.4.2` or `myservice@sha256:<hex>`',
     );
   const [namePart, digest, ...extra] = trimmed.split('@');
-  if (extra.length > 0) throw new ImageReferenceError(field, `"${trimmed}" has more than one "@"`);
+  if (extra.length > 0) throw new ImageReferenceError(field, `${q(trimmed)} has more than one "@"`);
   // The tag is after the last ':' that follows the last '/', so a host port is not mistaken for a tag.
   const lastSlash = namePart!.lastIndexOf('/');
   const colon = namePart!.indexOf(':', lastSlash + 1);
@@ -103,7 +106,7 @@ export function parseImageReference(text: string, field = 'image'): ImageReferen
   if (tag === undefined && digest === undefined)
     throw new ImageReferenceError(
       field,
-      `"${trimmed}" has neither a tag nor a digest; add one, e.g. \`${repository}:1.4.2\` (promotions never default to "latest")`,
+      `${q(trimmed)} has neither a tag nor a digest; add one, e.g. \`${repository}:1.4.2\` (promotions never default to "latest")`,
     );
   return { repository, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }) };
 }
