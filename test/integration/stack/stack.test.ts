@@ -8,7 +8,11 @@ import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { StackConfig } from '../../../dev/stack/config';
+import { binaryPath } from '../../../scripts/tools';
+import { PROMOTION_SEARCH_ATTRIBUTES } from '../../../src/domain/search-attributes';
 import { stackDown, stackStatus, stackUp } from '../../../dev/stack/stack';
 
 function config(base: number): StackConfig {
@@ -29,6 +33,7 @@ const listen = (port: number) =>
   });
 
 const quiet = () => {};
+const run = promisify(execFile);
 
 describe('local stack', () => {
   const c = config(37300);
@@ -68,7 +73,18 @@ describe('local stack', () => {
     );
     assert.ok(lines.some((l) => /already running/.test(l)));
     const res = await fetch(`http://127.0.0.1:${c.registryPort}/v2/`);
-    assert.equal(res.status, 200);
+    assert.equal(res.status, 200, 'the registry answers /v2/');
+    const ui = await fetch(`http://127.0.0.1:${c.temporalUiPort}/`);
+    assert.equal(ui.status, 200, 'the Temporal UI answers');
+    const { stdout } = await run(binaryPath('temporal'), [
+      'operator',
+      'search-attribute',
+      'list',
+      '--address',
+      `127.0.0.1:${c.temporalPort}`,
+    ]);
+    for (const key of PROMOTION_SEARCH_ATTRIBUTES)
+      assert.match(stdout, new RegExp(`${key.name}\\s+Keyword`), `${key.name} is registered`);
   });
 
   it('down stops every process it started, leaves strangers alone, and a second down is harmless', async () => {
