@@ -308,7 +308,7 @@ async function main(): Promise<void> {
             rss < 300 * 2 ** 20,
             '< 300 MB worker RSS',
             `${mb(rss)} MB`,
-            `the idle worker alone is ${mb(idleRss)} MB (Node, the Temporal core, the workflow V8 isolate, tsx); the ${n} parked promotions add ${mb(rss - idleRss)} MB, with at most WORKER_MAX_CACHED_WORKFLOWS (50) kept in memory`,
+            `the idle worker alone is ${mb(idleRss)} MB (Node, the Temporal core, the workflow V8 isolate, tsx); the ${n} promotions add ${mb(rss - idleRss)} MB, mostly heap left by their activity work before they parked (Harbor calls, cosign and skopeo output), which V8 collects lazily: the workflow cache holds at most 50 (WORKER_MAX_CACHED_WORKFLOWS)`,
           ),
           verdict(
             drainMs < 60_000,
