@@ -3,32 +3,19 @@
 // for the server-side copy, and its failure types.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { HarborApi } from '../../../src/harbor/api.js';
 import { buildActivities } from '../../../src/activities/index.js';
-import { ImagePusher } from './images.js';
 import {
   activity,
+  activityFixture,
   configFromEnv,
   DEV,
   failure,
   PROD,
-  SimControl,
   STAGING,
-  stackEnv,
-  uniqueRepo,
   withRetries,
 } from './helpers.js';
 
-const env = stackEnv();
-const sim = new SimControl(env);
-const { activities: acts, connection } = buildActivities(configFromEnv(env));
-const api = new HarborApi(connection);
-const ci = new ImagePusher({
-  harborUrl: env.HARBOR_URL!,
-  username: env.HARBOR_CI_USERNAME!,
-  password: env.HARBOR_CI_PASSWORD!,
-});
-const repo = uniqueRepo('copy');
+const { env, acts, connection, api, sim, ci, repo } = activityFixture('copy');
 const LAYER = 2 * 1024 * 1024;
 
 /** CI pushes to dev; a server-side copy puts it in staging (the promoter may sign there, not in dev). */

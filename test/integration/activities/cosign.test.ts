@@ -6,31 +6,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { HarborApi } from '../../../src/harbor/api.js';
 import { buildActivities } from '../../../src/activities/index.js';
-import { ImagePusher } from './images.js';
-import {
-  activity,
-  configFromEnv,
-  DEV,
-  failure,
-  SimControl,
-  STAGING,
-  stackEnv,
-  guestConfig,
-  uniqueRepo,
-} from './helpers.js';
+import { activity, activityFixture, configFromEnv, DEV, failure, guestConfig, STAGING } from './helpers.js';
 
-const env = stackEnv();
-const cfg = configFromEnv(env);
-const { activities: acts, connection } = buildActivities(cfg);
-const api = new HarborApi(connection);
-const ci = new ImagePusher({
-  harborUrl: env.HARBOR_URL!,
-  username: env.HARBOR_CI_USERNAME!,
-  password: env.HARBOR_CI_PASSWORD!,
-});
-const repo = uniqueRepo('cosign');
+const { env, cfg, acts, connection, api, sim, ci, repo } = activityFixture('cosign');
 
 /** A second key pair: signatures made with the stack key must not verify with it. */
 function otherKeyPair(): { key: string; pub: string } {
@@ -42,7 +21,6 @@ function otherKeyPair(): { key: string; pub: string } {
   return { key: join(dir, 'other.key'), pub: join(dir, 'other.pub') };
 }
 
-const sim = new SimControl(env);
 before(async () => {
   await sim.clearFaults();
 });

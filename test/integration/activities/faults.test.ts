@@ -6,34 +6,21 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { CancelledFailure } from '@temporalio/common';
-import { HarborApi } from '../../../src/harbor/api.js';
 import { buildActivities } from '../../../src/activities/index.js';
-import { ImagePusher } from './images.js';
 import {
   activity,
+  activityFixture,
   configFromEnv,
   DEV,
   failure,
   PROD,
   runActivity,
-  SimControl,
   STAGING,
-  stackEnv,
-  uniqueRepo,
   waitFor,
   withRetries,
 } from './helpers.js';
 
-const env = stackEnv();
-const sim = new SimControl(env);
-const { activities: acts, connection } = buildActivities(configFromEnv(env));
-const api = new HarborApi(connection);
-const ci = new ImagePusher({
-  harborUrl: env.HARBOR_URL!,
-  username: env.HARBOR_CI_USERNAME!,
-  password: env.HARBOR_CI_PASSWORD!,
-});
-const repo = uniqueRepo('faults');
+const { env, acts, connection, api, sim, ci, repo } = activityFixture('faults');
 let digest = '';
 
 const alive = (pid: number) => {

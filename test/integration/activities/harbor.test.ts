@@ -3,30 +3,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildActivities } from '../../../src/activities/index.js';
-import { ImagePusher } from './images.js';
 import {
   activity,
-  runActivity,
+  activityFixture,
   configFromEnv,
   DEV,
   failure,
-  PROD,
-  SimControl,
-  STAGING,
-  stackEnv,
   guestConfig,
-  uniqueRepo,
+  PROD,
+  runActivity,
+  STAGING,
 } from './helpers.js';
 
-const env = stackEnv();
-const sim = new SimControl(env);
-const { activities: acts, connection } = buildActivities(configFromEnv(env));
-const ci = new ImagePusher({
-  harborUrl: env.HARBOR_URL!,
-  username: env.HARBOR_CI_USERNAME!,
-  password: env.HARBOR_CI_PASSWORD!,
-});
-const repo = uniqueRepo('harbor');
+const { env, acts, connection, sim, ci, repo } = activityFixture('harbor');
 let image: { digest: string };
 let pushedAt = '';
 

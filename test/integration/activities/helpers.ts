@@ -1,34 +1,19 @@
 // Shared by the activity integration tests: the stack environment, an ActivityConfig from it, and a
 // MockActivityEnvironment runner that records heartbeats.
 import { binaryPath } from '../../../scripts/tools';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { ActivityConfig } from '../../../src/activities/config.js';
+import { buildActivities } from '../../../src/activities/index.js';
+import { HarborApi } from '../../../src/harbor/api.js';
+import { testEnv } from '../../support/env';
+import { ImagePusher } from './images.js';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
-
-/** The environment printed by `npm run stack -- env`, overridden by the process environment. */
+/** The stack's environment (test/support/env.ts), overridden by the process environment. */
 export function stackEnv(): Record<string, string> {
-  let out = '';
-  try {
-    out = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'dev/stack/cli.ts'), 'env'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-  } catch {
-    // no stack tooling: rely on the process environment
-  }
-  const env: Record<string, string> = {};
-  for (const line of out.split('\n')) {
-    const m = /^export ([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (!m) continue;
-    let v = m[2]!;
-    if (v.startsWith("'") && v.endsWith("'")) v = v.slice(1, -1).replace(/'\\''/g, "'");
-    env[m[1]!] = v;
-  }
+  const env: Record<string, string> = testEnv();
   for (const [k, v] of Object.entries(process.env))
     if (v !== undefined && /^(HARBOR|COSIGN|SKOPEO|GITOPS|TEMPORAL|REGISTRY)_/.test(k)) env[k] = v;
   return env;
@@ -54,6 +39,31 @@ export function configFromEnv(
     workDir: mkdtempSync(join(tmpdir(), 'hp-work-')),
     heartbeatIntervalMs: 200,
     ...over,
+  };
+}
+
+/**
+ * What every activity test file against the stack starts with: the env, the activities built from it, the
+ * Harbor API on the same connection, harbor-sim's control API, a CI-robot pusher and a fresh repository.
+ */
+export function activityFixture(label: string, over: Partial<ActivityConfig> = {}) {
+  const env = stackEnv();
+  const cfg = configFromEnv(env, over);
+  const { activities: acts, connection } = buildActivities(cfg);
+  const ci = new ImagePusher({
+    harborUrl: env.HARBOR_URL!,
+    username: env.HARBOR_CI_USERNAME!,
+    password: env.HARBOR_CI_PASSWORD!,
+  });
+  return {
+    env,
+    cfg,
+    acts,
+    connection,
+    api: new HarborApi(connection),
+    sim: new SimControl(env),
+    ci,
+    repo: uniqueRepo(label),
   };
 }
 

@@ -7,23 +7,11 @@ import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Logger, LogLevel, LogMetadata } from '@temporalio/common';
-import { HarborApi } from '../../../src/harbor/api.js';
 import { buildActivities } from '../../../src/activities/index.js';
 import type { CopyResult, SignResult } from '../../../src/activities/contract.js';
-import { ImagePusher } from './images.js';
-import { configFromEnv, DEV, PROD, SimControl, STAGING, stackEnv, uniqueRepo } from './helpers.js';
+import { activityFixture, configFromEnv, DEV, PROD, STAGING } from './helpers.js';
 
-const env = stackEnv();
-const sim = new SimControl(env);
-const cfg = configFromEnv(env);
-const { activities: acts, connection } = buildActivities(cfg);
-const api = new HarborApi(connection);
-const ci = new ImagePusher({
-  harborUrl: env.HARBOR_URL!,
-  username: env.HARBOR_CI_USERNAME!,
-  password: env.HARBOR_CI_PASSWORD!,
-});
-const repo = uniqueRepo('secrets');
+const { env, cfg, acts, connection, api, sim, ci, repo } = activityFixture('secrets');
 const read = (s: { value: string } | { file: string }) =>
   'value' in s ? s.value : readFileSync(s.file, 'utf8').trim();
 const promoterPw = read(cfg.harborPassword);

@@ -2,31 +2,9 @@
 // SignatureInvalid, Quarantined and ImageNotFound otherwise.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { HarborApi } from '../../../src/harbor/api.js';
-import { buildActivities } from '../../../src/activities/index.js';
-import { ImagePusher } from './images.js';
-import {
-  activity,
-  configFromEnv,
-  DEV,
-  failure,
-  PROD,
-  SimControl,
-  STAGING,
-  stackEnv,
-  uniqueRepo,
-} from './helpers.js';
+import { activity, activityFixture, DEV, failure, PROD, STAGING } from './helpers.js';
 
-const env = stackEnv();
-const sim = new SimControl(env);
-const { activities: acts, connection } = buildActivities(configFromEnv(env));
-const api = new HarborApi(connection);
-const ci = new ImagePusher({
-  harborUrl: env.HARBOR_URL!,
-  username: env.HARBOR_CI_USERNAME!,
-  password: env.HARBOR_CI_PASSWORD!,
-});
-const repo = uniqueRepo('verify');
+const { acts, connection, api, sim, ci, repo } = activityFixture('verify');
 let digest = '';
 let other = '';
 
