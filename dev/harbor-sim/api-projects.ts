@@ -12,6 +12,16 @@ import type { ApiCtx, Route } from './router';
 import type { AllowlistRec, ProjectRec } from './store';
 import { now } from './store';
 
+/** The metadata sub-API takes exactly one key per request, as Harbor does. */
+async function onePair(req: Parameters<typeof readJson>[0]): Promise<[string, unknown]> {
+  const body = await readJson(req);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw badRequest('bad request: invalid metadata');
+  const entries = Object.entries(body);
+  if (entries.length !== 1) throw badRequest('only allow one key/value pair');
+  return entries[0]!;
+}
+
 export const METADATA_KEYS = [
   'public',
   'enable_content_trust',
@@ -213,12 +223,7 @@ function metaRoutes(): Route[] {
       path: `${P}/`,
       handler: async (c) => {
         const p = requireProject(c, c.params.project_name_or_id ?? '', 'metadata:create');
-        const body = await readJson(c.req);
-        if (typeof body !== 'object' || body === null || Array.isArray(body))
-          throw badRequest('bad request: invalid metadata');
-        const entries = Object.entries(body);
-        if (entries.length !== 1) throw badRequest('only allow one key/value pair');
-        const [k, v] = entries[0]!;
+        const [k, v] = await onePair(c.req);
         p.metadata[k] = validateMetadata(k, v);
         p.updateTime = now();
         c.sim.save();
@@ -240,12 +245,7 @@ function metaRoutes(): Route[] {
       path: `${P}/{meta_name}`,
       handler: async (c) => {
         const p = requireProject(c, c.params.project_name_or_id ?? '', 'metadata:update');
-        const body = await readJson(c.req);
-        if (typeof body !== 'object' || body === null || Array.isArray(body))
-          throw badRequest('bad request: invalid metadata');
-        const entries = Object.entries(body);
-        if (entries.length !== 1) throw badRequest('only allow one key/value pair');
-        const [k, v] = entries[0]!;
+        const [k, v] = await onePair(c.req);
         if (k !== c.params.meta_name) throw badRequest(`invalid key: ${k}`);
         p.metadata[k] = validateMetadata(k, v);
         p.updateTime = now();

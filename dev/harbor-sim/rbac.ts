@@ -58,20 +58,8 @@ const ROLE_PERMS: Record<number, Set<string>> = {
   4: new Set(MAINTAINER),
   5: new Set(LIMITED_GUEST),
 };
-/** What anyone, anonymous included, may do in a public project. */
-const PUBLIC = new Set([
-  'project:read',
-  'repository:list',
-  'repository:read',
-  'repository:pull',
-  'artifact:read',
-  'artifact:list',
-  'tag:list',
-  'accessory:list',
-  'artifact-addition:read',
-  'scan:read',
-  'metadata:read',
-]);
+/** What anyone, anonymous included, may do in a public project: a guest's reads without members and scanners. */
+const PUBLIC = new Set(GUEST.filter((p) => p !== 'member:read' && p !== 'scanner:read'));
 
 export type Identity =
   { kind: 'anonymous' } | { kind: 'user'; user: UserRec } | { kind: 'robot'; robot: RobotRec };

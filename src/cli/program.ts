@@ -104,6 +104,12 @@ class Session {
     this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
+  /** The end of a followed promotion (`start --wait`, `watch`): a JSON event line or the readable lines. */
+  printOutcome(outcome: Outcome, workflowId: string): void {
+    if (this.json) this.io.stdout.write(`${JSON.stringify({ event: 'outcome', workflowId, ...outcome })}\n`);
+    else this.print(outcomeLines(outcome, workflowId));
+  }
+
   async close(): Promise<void> {
     if (this.clientPromise) await (await this.clientPromise.catch(() => undefined))?.connection.close();
   }
@@ -313,11 +319,7 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
             url,
             taskQueue: settings.taskQueue,
           });
-          if (s.json)
-            io.stdout.write(
-              `${JSON.stringify({ event: 'outcome', workflowId: handle.workflowId, ...outcome })}\n`,
-            );
-          else s.print(outcomeLines(outcome, handle.workflowId));
+          s.printOutcome(outcome, handle.workflowId);
           result.code = outcome.exitCode;
         }
       },
@@ -484,11 +486,7 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
           ...(timeout !== undefined && { timeoutMs: timeout * 1000 }),
           ...(o.untilWaiting && { untilWaiting: true }),
         });
-        if (s.json)
-          io.stdout.write(
-            `${JSON.stringify({ event: 'outcome', workflowId: handle.workflowId, ...outcome })}\n`,
-          );
-        else s.print(outcomeLines(outcome, handle.workflowId));
+        s.printOutcome(outcome, handle.workflowId);
         result.code = outcome.exitCode;
       },
     );
