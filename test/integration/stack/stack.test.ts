@@ -1,16 +1,23 @@
 /**
  * The stack's own promises: a port in use gives a clear error; up twice is a no-op; down stops what up
- * started and nothing else; a second down is harmless. Runs a second, private stack on its own ports.
+ * started and nothing else; a second down is harmless. Runs a second, private stack on its own ports
+ * (moved by TEST_PORT_OFFSET like the rest of the test stack).
+ *
+ * The stranger that `down` must spare is a separate process in its own process group: `down` signals
+ * process groups, so a listener inside this test process would survive even a `down` that signalled
+ * everything it found.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, Server } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { connect, createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { execFile } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { StackConfig } from '../../../dev/stack/config';
+import { StackConfig, paths } from '../../../dev/stack/config';
+import { SERVICES } from '../../../dev/stack/components';
 import { binaryPath } from '../../../scripts/tools';
 import { PROMOTION_SEARCH_ATTRIBUTES } from '../../../src/domain/search-attributes';
 import { stackDown, stackStatus, stackUp } from '../../../dev/stack/stack';
@@ -32,20 +39,56 @@ const listen = (port: number) =>
     s.listen(port, '127.0.0.1', () => resolve(s));
   });
 
+/** A listener in a separate, detached process (its own process group), as an unrelated program would be. */
+async function strangerProcess(port: number): Promise<ChildProcess> {
+  const code = `require('node:net').createServer().listen(${port}, '127.0.0.1', () => console.log('ready'))`;
+  const child = spawn(process.execPath, ['-e', code], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+  assert.equal(chunk.toString().trim(), 'ready', 'the stranger listens');
+  return child;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Resolves true when something accepts a TCP connection on 127.0.0.1:port. */
+const accepts = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+
+const offset = Number(process.env.TEST_PORT_OFFSET ?? 0);
 const quiet = () => {};
 const run = promisify(execFile);
 
 describe('local stack', () => {
-  const c = config(37300);
+  const c = config(37300 + offset);
   after(() => stackDown({ config: c, say: quiet }));
 
   it('refuses a port that is already in use, naming the port, the service and the variable', async () => {
-    const blocker = await listen(37400);
+    const port = 37400 + offset;
+    const blocker = await listen(port);
     try {
-      const blocked = { ...config(37400) };
+      const blocked = { ...config(port) };
       await assert.rejects(
         stackUp({ config: blocked, say: quiet }),
-        /port 37400 \(Temporal frontend\) is already in use by another process: stop it, or choose another port with STACK_TEMPORAL_PORT=<port>/,
+        new RegExp(
+          `port ${port} \\(Temporal frontend\\) is already in use by another process: stop it, or choose another port with STACK_TEMPORAL_PORT=<port>`,
+        ),
       );
       assert.deepEqual(
         (await stackStatus(blocked)).filter((s) => s.running),
@@ -87,20 +130,43 @@ describe('local stack', () => {
       assert.match(stdout, new RegExp(`${key.name}\\s+Keyword`), `${key.name} is registered`);
   });
 
-  it('down stops every process it started, leaves strangers alone, and a second down is harmless', async () => {
-    const stranger = await listen(37499);
-    const pids = (await stackStatus(c)).map((s) => s.pid!);
-    await stackDown({ config: c, say: quiet });
-    for (const pid of pids) {
-      assert.throws(() => readFileSync(`/proc/${pid}/cmdline`), `process ${pid} is gone`);
+  it('down stops every process it started, leaves strangers alone (also one a stale PID file names), and a second down is harmless', async () => {
+    const strangerPort = 37499 + offset;
+    const stranger = await strangerProcess(strangerPort);
+    const strangerPid = stranger.pid!;
+    try {
+      const pids = (await stackStatus(c)).map((s) => s.pid!);
+      assert.equal(
+        pids.length,
+        SERVICES.filter((s) => s.available()).length,
+        'every service ran before down',
+      );
+      await stackDown({ config: c, say: quiet });
+      for (const pid of pids) {
+        assert.throws(() => readFileSync(`/proc/${pid}/cmdline`), `process ${pid} is gone`);
+      }
+      assert.ok(alive(strangerPid), 'the unrelated process survives down');
+
+      // Stale PID files: each names the stranger's PID (as after a reboot that reused the PID) with the
+      // service's real marker. down must see that the PID no longer runs our command and leave it alone.
+      const pidDir = paths(c).pids;
+      for (const svc of SERVICES) {
+        const { marker } = svc.command(c, { temporal: 'temporal', registry: 'registry' });
+        writeFileSync(join(pidDir, `${svc.name}.pid`), JSON.stringify({ pid: strangerPid, marker }));
+      }
+      const lines: string[] = [];
+      await stackDown({ config: c, say: (l) => lines.push(l) });
+      assert.ok(alive(strangerPid), 'the process a stale PID file named survives down');
+      assert.ok(await accepts(strangerPort), 'the unrelated listener still accepts connections');
+      assert.deepEqual(
+        lines,
+        [...SERVICES].reverse().map((s) => `stack: ${s.name}: not running`),
+        'one "not running" line per service',
+      );
+      for (const svc of SERVICES)
+        assert.ok(!existsSync(join(pidDir, `${svc.name}.pid`)), `the stale ${svc.name}.pid is removed`);
+    } finally {
+      stranger.kill('SIGKILL');
     }
-    const lines: string[] = [];
-    await stackDown({ config: c, say: (l) => lines.push(l) });
-    assert.ok(
-      lines.every((l) => /not running/.test(l)),
-      lines.join('\n'),
-    );
-    assert.ok(stranger.listening, 'an unrelated listener survives');
-    stranger.close();
   });
 });
