@@ -53,10 +53,14 @@ test('a scan running when the sim restarts completes afterwards; artifacts, tags
   assert.equal(done.summary?.total, 2);
   const tags = await api(t, 'GET', `${path}/tags`);
   assert.deepEqual((tags.json as { name: string }[]).map((x) => x.name).sort(), ['extra', 'v1']);
-  const asRobot = await api(t, 'GET', '/projects/platform-dev', {
-    creds: { username: 'robot$survivor', password: secret },
-  });
-  assert.notEqual(asRobot.status, 401, 'the robot created before the restart still authenticates');
-  const pull = await call(t, 'HEAD', `/v2/platform-dev/restart/manifests/v1`, { creds: t.admin });
-  assert.equal(pull.status, 200);
+  // The robot and its pull permission survived: a pull with its own credentials succeeds, and the same
+  // pull with a wrong secret is refused, so the 200 is the robot's and not anonymous access.
+  const robotPull = (password: string) =>
+    call(t, 'HEAD', `/v2/platform-dev/restart/manifests/v1`, {
+      creds: { username: 'robot$survivor', password },
+    });
+  assert.equal((await robotPull(secret)).status, 200, 'the robot created before the restart still pulls');
+  assert.equal((await robotPull(`${secret}x`)).status, 401, 'a wrong robot secret is refused');
+  const adminPull = await call(t, 'HEAD', `/v2/platform-dev/restart/manifests/v1`, { creds: t.admin });
+  assert.equal(adminPull.status, 200);
 });
