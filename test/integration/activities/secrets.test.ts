@@ -89,6 +89,7 @@ after(() => connection.close());
 
 describe('no credential leaks', () => {
   it('cosign sign: no secret on any command line, in logs or heartbeats', async () => {
+    const dirsSeenBefore = seenDirs.size;
     const logger = new Collect();
     const menv = new MockActivityEnvironment(undefined, { logger });
     const beats: unknown[] = [];
@@ -105,12 +106,14 @@ describe('no credential leaks', () => {
       [...cmdlines].some((c) => c.includes('cosign sign')),
       'the sampler saw cosign sign',
     );
+    assert.ok(seenDirs.size > dirsSeenBefore, 'the sampler saw the private dir of cosign sign');
     for (const c of cmdlines) assertClean(`cmdline ${c.slice(0, 80)}`, c);
     assertClean('logs', logger.lines.join('\n'));
     assertClean('heartbeats', JSON.stringify(beats));
   });
 
   it('skopeo copy: no secret on any command line, in logs or heartbeats', async () => {
+    const dirsSeenBefore = seenDirs.size;
     const logger = new Collect();
     const menv = new MockActivityEnvironment(undefined, { logger });
     const beats: unknown[] = [];
@@ -130,6 +133,7 @@ describe('no credential leaks', () => {
       [...cmdlines].some((c) => c.includes('skopeo') && c.includes(' copy ')),
       'the sampler saw skopeo copy',
     );
+    assert.ok(seenDirs.size > dirsSeenBefore, 'the sampler saw the private dir of skopeo copy');
     for (const c of cmdlines) assertClean(`cmdline ${c.slice(0, 80)}`, c);
     assertClean('logs', logger.lines.join('\n'));
     assertClean('heartbeats', JSON.stringify(beats));
@@ -166,6 +170,8 @@ describe('no credential leaks', () => {
   });
 
   it('the private temp dirs (auth files, keys) are removed', () => {
+    // Without this, "none left" would also pass if the dirs were made elsewhere or never made at all.
+    assert.ok(seenDirs.size >= 2, `private dirs seen while the tools ran: ${[...seenDirs].join(', ')}`);
     assert.deepEqual(
       privateDirs().filter((d) => !dirsBefore.includes(d)),
       [],
