@@ -4,33 +4,65 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { harborActivities } from '../../src/activities/harbor.js';
+import type { EnsureScannedInput } from '../../src/activities/contract.js';
+import type { Deps } from '../../src/activities/deps.js';
 import { approveUpdate, rejectUpdate, reportVerificationSignal } from '../../src/workflows/messages.js';
-import {
-  atGate,
-  input,
-  mockActivities,
-  notReady,
-  runPromotion,
-  scanOf,
-  testPipeline,
-  waitForStatus,
-} from './helpers.js';
+import { atGate, input, mockActivities, runPromotion, testPipeline, waitForStatus } from './helpers.js';
 
 type Ctx = Parameters<typeof runPromotion>[0];
 
-/** Scans that need `rounds` polls: the activity throws NotReady and is retried (toolchain.md D5). */
-export function slowScans(rounds: number) {
-  return async (i: { notBefore?: string }) => {
-    if (Context.current().info.attempt <= rounds) throw notReady();
-    return scanOf({ Low: 2 }, i.notBefore);
+const OVERVIEW_KEY = 'application/vnd.security.vulnerability.report; version=1.1';
+
+/**
+ * The production ensureScanned (src/activities/harbor.ts), which polls inside one activity attempt
+ * (heartbeating, sleeping pollIntervalMs between reads), over a fake Harbor whose scan of each artifact
+ * reads `Running` `rounds` times before it reads `Success`. `stats` shows which path ran: attempts per
+ * scan (1 = no retry) and reads per scan (rounds + 1 = it polled).
+ */
+export function pollingScans(rounds: number) {
+  const stats = { attempts: [] as number[], reads: new Map<string, number>() };
+  const api = {
+    getArtifact: async (project: string, repository: string, digest: string) => {
+      const key = `${project}/${repository}@${digest} ${current?.notBefore ?? ''}`;
+      const n = (stats.reads.get(key) ?? 0) + 1;
+      stats.reads.set(key, n);
+      const start = current?.notBefore ?? '2026-01-01T00:00:00.000Z';
+      const overview =
+        n <= rounds
+          ? { report_id: `r-${key}`, scan_status: 'Running', start_time: start }
+          : {
+              report_id: `r-${key}`,
+              scan_status: 'Success',
+              severity: 'Low',
+              start_time: start,
+              end_time: start,
+              summary: { total: 2, fixable: 0, summary: { Low: 2 } },
+            };
+      return { digest, scan_overview: { [OVERVIEW_KEY]: overview } };
+    },
+    scanArtifact: async () => 'started' as const,
+    getVulnerabilityIds: async () => ['CVE-2026-0001', 'CVE-2026-0002'],
   };
+  let current: EnsureScannedInput | undefined;
+  const real = harborActivities({ cfg: { harborUsername: 'robot$test' }, api } as unknown as Deps);
+  const ensureScanned = async (i: EnsureScannedInput) => {
+    stats.attempts.push(Context.current().info.attempt);
+    current = i; // scans of one promotion run one after another, so one slot is enough
+    return real.ensureScanned(i);
+  };
+  return { ensureScanned, stats };
 }
 
 export const scenarios = {
-  /** dev → staging → production, approved by alice, production verified by an external report. */
-  async happy(ctx: Ctx, scanRounds = 0) {
-    const { acts } = mockActivities(scanRounds ? { ensureScanned: slowScans(scanRounds) } : {});
-    return runPromotion(ctx, acts, input(testPipeline()), async (h) => {
+  /**
+   * dev → staging → production, approved by alice, production verified by an external report.
+   * With `scanRounds`, scans run the production ensureScanned, polling that many rounds (pollingScans).
+   */
+  async happy(ctx: Ctx, scanRounds?: number) {
+    const polling = scanRounds === undefined ? undefined : pollingScans(scanRounds);
+    const { acts } = mockActivities(polling ? { ensureScanned: polling.ensureScanned } : {});
+    const run = await runPromotion(ctx, acts, input(testPipeline()), async (h) => {
       await waitForStatus(h, atGate('approval', 'production'), 60_000);
       await h.executeUpdate(approveUpdate, { args: [{ environment: 'production', approver: 'alice' }] });
       await waitForStatus(h, atGate('verification', 'production'), 60_000);
@@ -40,6 +72,7 @@ export const scenarios = {
         url: 'https://ci.test/1',
       });
     });
+    return { ...run, scanStats: polling?.stats };
   },
   async rejected(ctx: Ctx) {
     const { acts } = mockActivities();
