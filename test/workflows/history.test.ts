@@ -2,12 +2,17 @@
  * Determinism and history size.
  * - Replay: every recorded history in test/fixtures/histories/ must replay against today's workflow code;
  *   an incompatible change (reordered or added activities/timers without patched()) fails here.
+ *   The rule: a change that alters recorded histories is versioned with patched() (the old branch stays
+ *   for promotions still running), and record-histories.ts then adds new fixtures next to the old ones
+ *   (<scenario>-v<N>.json). Old fixtures are never re-recorded or deleted: fixtures.sha256 lists every
+ *   fixture with its hash, and this test fails when one is missing, changed or unlisted.
  * - Size: polling a long scan must not grow the history. A three-environment promotion is a fixed number
  *   of events whatever the number of poll rounds; the bound asserted below is 150 events. The scans run
  *   the production ensureScanned (it polls inside one heartbeating attempt) over a fake Harbor, so the
  *   path checked is the one production takes, not a retry-by-failure stand-in.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,10 +20,11 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { startTestEnv } from './helpers.js';
 import { scenarios } from './scenarios.js';
+import { FIXTURES, MANIFEST, readManifest, scenarioOf } from './fixtures.js';
 
-const FIXTURES = join(__dirname, '..', 'fixtures', 'histories');
 const HISTORY_BOUND = 150;
 const ROUNDS = 5;
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 let ctx: Awaited<ReturnType<typeof startTestEnv>>;
 before(async () => {
@@ -29,10 +35,26 @@ after(async () => {
 });
 
 describe('workflow history', () => {
+  it('keeps every recorded fixture, unchanged, and has one for every scenario', () => {
+    const listed = readManifest();
+    const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
+    const problems: string[] = [];
+    for (const [file, hash] of listed) {
+      if (!files.includes(file)) problems.push(`${file} was removed (old fixtures stay; see the header)`);
+      else if (sha256(join(FIXTURES, file)) !== hash)
+        problems.push(`${file} was changed (record a new version instead; see the header)`);
+    }
+    for (const f of files) if (!listed.has(f)) problems.push(`${f} is not listed in ${MANIFEST}`);
+    for (const name of Object.keys(scenarios))
+      if (!files.some((f) => scenarioOf(f) === name))
+        problems.push(`no fixture for scenario ${name}; run test/workflows/record-histories.ts`);
+    assert.deepEqual(problems, []);
+  });
+
   it('replays every recorded history deterministically', async () => {
     const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
     assert.ok(
-      files.length >= 3,
+      files.length >= Object.keys(scenarios).length,
       `expected recorded histories in ${FIXTURES}; run test/workflows/record-histories.ts`,
     );
     const histories = files.map((f) => ({

@@ -1,15 +1,16 @@
 /**
- * Regenerates the replay fixtures: `node --import tsx test/workflows/record-histories.ts`.
- * Run it after an intended, patched() change of the workflow; commit the new JSON next to the old ones
- * (old histories must keep replaying: they stand for promotions still running in production).
+ * Records a new version of every replay fixture: `node --import tsx test/workflows/record-histories.ts`.
+ * Run it after an intended, patched() change of the workflow. It never overwrites: each history is written
+ * under a new name (<scenario>-v<N>.json) and appended to fixtures.sha256, so the old histories stay and
+ * keep replaying (they stand for promotions still running in production). Commit both.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { scenarios } from './scenarios.js';
 import { startTestEnv } from './helpers.js';
-
-export const FIXTURES = join(__dirname, '..', 'fixtures', 'histories');
+import { FIXTURES, MANIFEST, nextFixtureName } from './fixtures.js';
 
 async function main() {
   const ctx = await startTestEnv();
@@ -20,10 +21,13 @@ async function main() {
       // Same format as `temporal workflow show -o json`. (historyToJSON needs one protobufjs 8 copy shared
       // by @temporalio/common and /proto: package.json pins protobufjs 8.8.1 at top level for that.)
       const json = historyToJSON(await r.handle.fetchHistory());
-      writeFileSync(join(FIXTURES, `${name}.json`), `${json}\n`);
+      const file = nextFixtureName(name);
+      const text = `${json}\n`;
+      writeFileSync(join(FIXTURES, file), text, { flag: 'wx' }); // wx: never replace an old fixture
+      appendFileSync(MANIFEST, `${createHash('sha256').update(text).digest('hex')}  ${file}\n`);
       const events = (JSON.parse(json) as { events: unknown[] }).events.length;
       console.log(
-        `${name}: ${events} events, ${r.error ? `failed (${(r.error as Error).message.split('\n')[0]})` : 'completed'}`,
+        `${file}: ${events} events, ${r.error ? `failed (${(r.error as Error).message.split('\n')[0]})` : 'completed'}`,
       );
     }
   } finally {
