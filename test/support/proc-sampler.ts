@@ -46,17 +46,45 @@ export class ArgvSampler {
 }
 
 /**
- * The forms a secret can leak in: as is, base64 (Basic auth, auth files, Temporal payloads), URL-encoded.
- * `user:secret` in base64 is what Basic headers and docker auth files carry.
+ * What base64 of `bytes` looks like wherever the bytes sit in a longer stream: base64 works in 3-byte
+ * groups, so the encoding depends on the offset mod 3. For each offset this returns the characters that
+ * come from the secret's bytes alone (the group shared with unknown neighbours is dropped at both ends),
+ * in standard and URL-safe alphabets.
+ */
+export function base64Forms(bytes: Buffer): string[] {
+  const forms: string[] = [];
+  for (const offset of [0, 1, 2]) {
+    const lead = offset === 0 ? 0 : 3 - offset; // secret bytes in the group shared with what precedes it
+    const whole = Math.floor((bytes.length - lead) / 3) * 3; // secret bytes in groups of their own
+    if (whole <= 0) continue;
+    const b64 = bytes.subarray(lead, lead + whole).toString('base64');
+    forms.push(b64, b64.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return forms;
+}
+
+/**
+ * The forms a secret can leak in: as is, URL-encoded, and base64 at any byte offset (Basic auth, auth
+ * files, Temporal payloads, a secret inside a larger JSON or YAML document). `user:secret` in base64 is
+ * what Basic headers and docker auth files carry; it is covered by the offset forms, and kept whole too.
  */
 export function secretForms(secret: string, username?: string): string[] {
-  const forms = new Set<string>([
-    secret,
-    encodeURIComponent(secret),
-    Buffer.from(secret).toString('base64').replace(/=+$/, ''),
-  ]);
+  const forms = new Set<string>([secret, encodeURIComponent(secret), ...base64Forms(Buffer.from(secret))]);
   if (username) forms.add(Buffer.from(`${username}:${secret}`).toString('base64').replace(/=+$/, ''));
   return [...forms].filter((f) => f.length >= 8);
+}
+
+/** The environment of each PID as text (`NAME=value` lines); a process that is gone gives ''. */
+export function environOf(pids: number[]): Record<number, string> {
+  const out: Record<number, string> = {};
+  for (const pid of pids) {
+    try {
+      out[pid] = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').join('\n');
+    } catch {
+      out[pid] = '';
+    }
+  }
+  return out;
 }
 
 /**
