@@ -179,7 +179,7 @@ function placesToSearch(workerPid: number | undefined): Record<string, string> {
 }
 
 describe('secrets never leave the worker', { timeout: 5 * 60_000 }, () => {
-  it('no hit in history, worker and CLI output, or sampled argv', async () => {
+  it('no hit in histories (also of a failed promotion), CLI and worker output, argv, GitOps commits, harbor-sim state, stack logs or process environments', async () => {
     const service = 'proof-secrets';
     await seed(service);
     const tag = `r-${RUN}`;
