@@ -4,7 +4,7 @@
 // Why not just send Harbor's Basic credential: on real Harbor a plain pull from a project with prevent_vul is
 // refused (412) for every caller, while a token issued to the scan job's robot carries the `scanner-pull`
 // action that makes Harbor skip the vulnerability check (core/service/token/creator.go).
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 
 export interface Challenge {
@@ -42,6 +42,7 @@ export async function fetchToken(opts: {
   challenge: Challenge;
   scope: string;
   authorization: string | undefined;
+  dispatcher?: Dispatcher;
 }): Promise<string> {
   const { realm, service } = opts.challenge.params;
   const candidates = [...new Set([realm, `${opts.registry}/service/token`].filter((x): x is string => !!x))];
@@ -61,6 +62,7 @@ export async function fetchToken(opts: {
         headers: opts.authorization ? { authorization: opts.authorization } : {},
         headersTimeout: 30_000,
         bodyTimeout: 30_000,
+        ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
       });
     } catch (e) {
       lastNetworkError = e;

@@ -2,7 +2,7 @@
 // index) and layer blobs, digests verified, redirects to blob storage followed without the credential.
 import { createHash } from 'node:crypto';
 import { pipeline, Transform, type Readable } from 'node:stream';
-import { request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { LayerRef } from '../scan-core/layers';
 import { fetchToken, parseChallenge, RegistryAuthError } from './auth';
@@ -16,6 +16,9 @@ export const MT = {
 const MANIFEST_ACCEPT = Object.values(MT).join(', ');
 const MAX_MANIFEST_BYTES = 4 << 20;
 const TIMEOUTS = { headersTimeout: 60_000, bodyTimeout: 300_000 };
+/** For `registry.insecure` (Harbor's "skip certificate verification" on the scanner registration). */
+let insecureAgent: Agent | null = null;
+const insecure = (): Agent => (insecureAgent ??= new Agent({ connect: { rejectUnauthorized: false } }));
 
 /** How the pull was authorised, for the log line (never the credential itself). */
 export type AuthMode = 'bearer-given' | 'bearer-token' | 'basic' | 'anonymous';
@@ -75,9 +78,14 @@ export class RegistryPuller {
     readonly base: string,
     readonly repository: string,
     private readonly credential: string | undefined,
+    private readonly insecureTls = false,
   ) {
     this.base = base.replace(/\/+$/, '');
     this.scope = `repository:${repository}:pull`;
+  }
+
+  private get opts(): { headersTimeout: number; bodyTimeout: number; dispatcher?: Dispatcher } {
+    return this.insecureTls ? { ...TIMEOUTS, dispatcher: insecure() } : TIMEOUTS;
   }
 
   /** Decide how to authenticate from the registry's /v2/ answer (the docker client's flow). */
@@ -86,7 +94,7 @@ export class RegistryPuller {
       this.header = this.credential;
       return (this.mode = 'bearer-given');
     }
-    const res = await request(`${this.base}/v2/`, { ...TIMEOUTS }).catch((e: unknown) => {
+    const res = await request(`${this.base}/v2/`, this.opts).catch((e: unknown) => {
       throw new PullError(
         `registry ${this.base} not reachable: ${e instanceof Error ? e.message : String(e)}`,
       );
@@ -117,6 +125,7 @@ export class RegistryPuller {
       challenge: ch,
       scope: this.scope,
       authorization: this.credential,
+      ...(this.insecureTls ? { dispatcher: insecure() } : {}),
     });
     this.header = `Bearer ${token}`;
   }
@@ -130,7 +139,7 @@ export class RegistryPuller {
       const headers: Record<string, string> = {};
       if (accept) headers.accept = accept;
       if (sameHost && this.header) headers.authorization = this.header;
-      const res = await request(url, { headers, ...TIMEOUTS });
+      const res = await request(url, { headers, ...this.opts });
       if ([301, 302, 303, 307, 308].includes(res.statusCode) && res.headers.location) {
         await res.body.dump();
         url = new URL(String(res.headers.location), url);

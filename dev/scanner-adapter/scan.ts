@@ -12,7 +12,12 @@ export async function scanArtifact(
   credential: string | undefined,
   advisories: Advisory[],
 ): Promise<ScanOutcome> {
-  const puller = new RegistryPuller(req.registry.url, req.artifact.repository, credential);
+  const puller = new RegistryPuller(
+    req.registry.url,
+    req.artifact.repository,
+    credential,
+    req.registry.insecure === true,
+  );
   await puller.authenticate();
   const top = await puller.manifest(req.artifact.digest);
   const images: LayerRef[][] = [];
