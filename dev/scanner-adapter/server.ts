@@ -130,7 +130,7 @@ export class ScannerAdapter {
           422,
           `Accept ${req.headers.accept ?? ''} names no report type of this scanner; use one of: ${REPORT_MIMES.join(', ')}`,
         );
-      const v = this.jobs.view(decodeURIComponent(m[1]!));
+      const v = this.jobs.view(m[1]!); // ids are UUIDs: no decoding needed
       if (v.kind === 'missing') return sendError(res, 404, `no scan request with id ${m[1]}`);
       if (v.kind === 'pending') {
         // no Location header: Harbor's Go client would follow it instead of honouring Refresh-After

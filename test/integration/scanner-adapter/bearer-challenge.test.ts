@@ -165,3 +165,15 @@ test('a Bearer authorization from Harbor is used as it is', async () => {
   assert.equal(f.tokenRequests.length, before, 'no token of its own');
   assert.equal(out.findings.length, expected.length);
 });
+
+test('a blob whose bytes do not match its digest fails the scan', async () => {
+  const f = await fake({ redirectBlobs: false });
+  // the top layer's digest serves the base layer's (valid) bytes: only the digest check can notice
+  const layers = [...img.blobs].filter(([, b]) => b[0] === 0x1f);
+  const digest = layers[1]![0];
+  f.blobs.set(digest, layers[0]![1]);
+  await assert.rejects(
+    scanArtifact(request(f), f.basic, loadAdvisories()),
+    new RegExp(`blob ${digest}: content hashes to sha256:[0-9a-f]{64}`),
+  );
+});

@@ -36,7 +36,8 @@ export class FakeHarbor {
   readonly seen: Seen[] = [];
   readonly tokenRequests: URLSearchParams[] = [];
   private readonly manifests = new Map<string, MemImage>();
-  private readonly blobs = new Map<string, Buffer>();
+  /** served blobs by digest (a test may corrupt one) */
+  readonly blobs = new Map<string, Buffer>();
   private readonly tokens = new Map<string, { scannerPull: boolean }>();
   private readonly registry: Server;
   private readonly storage: Server;
