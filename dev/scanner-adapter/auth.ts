@@ -26,8 +26,9 @@ export function parseChallenge(header: string | string[] | undefined): Challenge
   return { scheme: (m[1] ?? '').toLowerCase(), params };
 }
 
+// Harbor v2.15.2 answers {"token": "<jwt>", "access_token": "", ...}: an empty field counts as absent
 const TokenAnswer = z
-  .object({ token: z.string().min(1).optional(), access_token: z.string().min(1).optional() })
+  .object({ token: z.string().optional(), access_token: z.string().optional() })
   .refine((t) => t.token || t.access_token, 'neither token nor access_token in the answer');
 
 export class RegistryAuthError extends Error {}
@@ -82,7 +83,7 @@ export async function fetchToken(opts: {
     }
     if (!parsed?.success)
       throw new RegistryAuthError(`token service ${url.origin}${url.pathname}: answer is not a token`);
-    return (parsed.data.token ?? parsed.data.access_token)!;
+    return (parsed.data.token || parsed.data.access_token)!;
   }
   const why = lastNetworkError instanceof Error ? lastNetworkError.message : String(lastNetworkError);
   throw new RegistryAuthError(`token service not reachable (${candidates.join(', ')}): ${why}`);

@@ -105,7 +105,10 @@ export class FakeHarbor {
       const token = randomBytes(16).toString('hex');
       this.tokens.set(token, { scannerPull: this.o.scannerPull });
       res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ token, expires_in: 1800, issued_at: new Date().toISOString() }));
+      return void res.end(
+        // Harbor v2.15.2 sends access_token as an empty string
+        JSON.stringify({ token, access_token: '', expires_in: 1800, issued_at: new Date().toISOString() }),
+      );
     }
     let caller: { scannerPull: boolean } | null = null;
     if (auth === this.basic) caller = { scannerPull: false };
