@@ -1,9 +1,8 @@
 // Trivy stand-in: reports keyed by digest (shared across projects), Pending → Running → Success/Error,
 // findings read from the image's own layers (lib/apk/db/installed) against advisories.json.
 import { randomUUID } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
-import { Parser, type ReadEntry } from 'tar';
-import { loadAdvisories, matchAdvisories, parseApkInstalled } from './apk';
+import { scanImages } from '../scan-core/findings';
+import { loadAdvisories } from './apk';
 import { conflict } from './errors';
 import { isFinal } from './report';
 import type { Sim } from './sim';
@@ -11,7 +10,6 @@ import type { ArtifactRec, ReportRec, VulnRec } from './store';
 import { now } from './store';
 import { repoById } from './model';
 
-const APK_DB = 'lib/apk/db/installed';
 const PENDING_MS = 50;
 
 export class Scanner {
@@ -169,7 +167,7 @@ export class Scanner {
     this.timers.clear();
   }
 
-  /** Read the apk database from the layers (a later layer overrides an earlier one). */
+  /** Read the apk database from the layers (dev/scan-core, shared with the scanner adapter). */
   private async findings(r: ReportRec): Promise<VulnRec[]> {
     const s = this.sim.s;
     const art = s.artifacts.find((a) => a.digest === r.digest);
@@ -186,32 +184,10 @@ export class Scanner {
           .map((c) => s.artifacts.find((a) => a.repositoryId === repo.id && a.digest === c.digest))
           .filter((a) => a !== undefined)
       : [art];
-    const out: VulnRec[] = [];
-    for (const img of images) {
-      let db: string | null = null;
-      for (const layer of img.layers) {
-        if (!/tar/.test(layer.mediaType)) continue;
-        const found = await this.readFromLayer(repo.name, layer.digest);
-        if (found !== null) db = found;
-      }
-      if (db !== null) out.push(...matchAdvisories(parseApkInstalled(db), loadAdvisories()));
-    }
-    return out;
-  }
-
-  private async readFromLayer(repo: string, digest: string): Promise<string | null> {
-    const src = await this.sim.registry.blobStream(repo, digest);
-    let text: string | null = null;
-    const parser = new Parser({
-      onReadEntry: (entry: ReadEntry) => {
-        if (entry.path.replace(/^\.?\//, '') === APK_DB) {
-          const chunks: Buffer[] = [];
-          entry.on('data', (c: Buffer) => chunks.push(c));
-          entry.on('end', () => (text = Buffer.concat(chunks).toString('utf8')));
-        } else entry.resume();
-      },
-    });
-    await pipeline(src, parser);
-    return text;
+    return scanImages(
+      images.map((img) => img.layers),
+      (digest) => this.sim.registry.blobStream(repo.name, digest),
+      loadAdvisories(),
+    );
   }
 }
