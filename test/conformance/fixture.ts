@@ -77,7 +77,11 @@ export class Fixture {
     };
     for (const r of this.robots)
       await attempt(`delete robot ${r.name}`, () =>
-        this.admin.request({ method: 'DELETE', template: '/robots/{robot_id}', params: { robot_id: String(r.id) } }),
+        this.admin.request({
+          method: 'DELETE',
+          template: '/robots/{robot_id}',
+          params: { robot_id: String(r.id) },
+        }),
       );
     for (const p of this.projects) {
       await attempt(`delete repositories of ${p}`, async () => {

@@ -62,8 +62,15 @@ export async function pushIndexTo(
       architectures: ['amd64', 'arm64'],
       label: `${repo}:${tag}:${process.hrtime.bigint()}`,
     });
-    const digest = await pushImage({ layoutDir: dir, tag, dest: `${t.host}/${repo}:${tag}`, all: true, ...creds });
-    if (digest !== built.indexDigest) throw new Error(`pushed index digest ${digest}, built ${built.indexDigest}`);
+    const digest = await pushImage({
+      layoutDir: dir,
+      tag,
+      dest: `${t.host}/${repo}:${tag}`,
+      all: true,
+      ...creds,
+    });
+    if (digest !== built.indexDigest)
+      throw new Error(`pushed index digest ${digest}, built ${built.indexDigest}`);
     return { digest, children: built.children.map((c) => c.digest) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -77,7 +84,10 @@ interface Run {
 
 function run(bin: string, args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const c = spawn(bin, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = spawn(bin, args, {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     c.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     const timer = setTimeout(() => c.kill('SIGTERM'), 120_000);
@@ -103,7 +113,9 @@ export class Cosign {
     writeFileSync(
       join(home, 'config.json'),
       JSON.stringify({
-        auths: { [this.t.host]: { auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64') } },
+        auths: {
+          [this.t.host]: { auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64') },
+        },
       }),
       { mode: 0o600 },
     );
@@ -149,7 +161,14 @@ export class Cosign {
     await this.keys();
     return run(
       this.bin,
-      ['verify', '--key', join(this.dir, 'k.pub'), '--insecure-ignore-tlog', ...this.http, `${this.t.host}/${repo}@${digest}`],
+      [
+        'verify',
+        '--key',
+        join(this.dir, 'k.pub'),
+        '--insecure-ignore-tlog',
+        ...this.http,
+        `${this.t.host}/${repo}@${digest}`,
+      ],
       this.env(creds),
     );
   }

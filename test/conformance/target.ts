@@ -38,7 +38,9 @@ const Env = z.object({
 });
 
 /** Reads and checks the environment; throws naming the variable and what to set. */
-export function envTarget(env: NodeJS.ProcessEnv = process.env): Omit<ConformanceTarget, 'version' | 'isSim'> {
+export function envTarget(
+  env: NodeJS.ProcessEnv = process.env,
+): Omit<ConformanceTarget, 'version' | 'isSim'> {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
