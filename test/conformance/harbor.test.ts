@@ -75,12 +75,33 @@ async function scanned(project: string, digest: string, notReport?: string): Pro
   for (;;) {
     last = overview(await api.getArtifact(project, REPO, digest, { withScanOverview: true }));
     if (last?.scan_status === 'Success' && last.report_id !== notReport) return last;
-    if (last?.scan_status === 'Error') throw new Error(`scan of ${project}@${digest} ended in Error`);
+    if (last?.scan_status === 'Error')
+      throw new Error(`scan of ${project}@${digest} ended in Error: ${await scanLog(project, digest, last)}`);
     if (Date.now() > end)
       throw new Error(
         `scan of ${project}@${digest} not done after ${t.scanTimeoutMs} ms: ${JSON.stringify(last)}`,
       );
     await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** The end of a scan job's log (the scanner's own words on why it failed), for the failure message. */
+async function scanLog(project: string, digest: string, o: NativeReportSummary): Promise<string> {
+  try {
+    const res = await adminConn.request({
+      method: 'GET',
+      template:
+        '/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/scan/{report_id}/log',
+      params: {
+        project_name: project,
+        repository_name: REPO,
+        reference: digest,
+        report_id: o.report_id ?? '',
+      },
+    });
+    return res.body.trim().slice(-800) || '(empty scan log)';
+  } catch (err) {
+    return `(scan log unavailable: ${err instanceof Error ? err.message : String(err)})`;
   }
 }
 
