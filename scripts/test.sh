@@ -3,7 +3,9 @@
 # Unit and workflow tests need no services (workflow tests start their own Temporal dev server);
 # integration and chaos tests need the local stack, so this starts a private one on its own ports and
 # data directory (it never touches a developer's `npm run stack` on the default ports) and stops it after.
-#   scripts/test.sh [all|unit|integration|chaos] [extra node --test args]
+# The conformance suite (test/conformance) runs against the test stack's harbor-sim here; against any other
+# Harbor use `npm run test:conformance` with HARBOR_URL and admin credentials.
+#   scripts/test.sh [all|unit|integration|chaos|conformance] [extra node --test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suite=${1:-all}
@@ -17,10 +19,11 @@ export STACK_HARBOR_PORT=$((18080 + o)) STACK_METRICS_PORT=$((19464 + o))
 
 case "$suite" in
   unit) dirs=(test/unit test/workflows) ;;
-  integration) dirs=(test/integration test/contract) ;;
+  integration) dirs=(test/integration test/contract test/conformance) ;;
   chaos) dirs=(test/chaos) ;;
-  all) dirs=(test/unit test/workflows test/integration test/contract test/chaos) ;;
-  *) echo "usage: scripts/test.sh [all|unit|integration|chaos]" >&2; exit 2 ;;
+  conformance) dirs=(test/conformance) ;;
+  all) dirs=(test/unit test/workflows test/integration test/contract test/conformance test/chaos) ;;
+  *) echo "usage: scripts/test.sh [all|unit|integration|chaos|conformance]" >&2; exit 2 ;;
 esac
 
 files=()
@@ -31,7 +34,7 @@ if [ ${#files[@]} -eq 0 ]; then echo "no test files in ${dirs[*]}" >&2; exit 1; 
 
 npx tsx scripts/tools.ts build
 needs_stack=0
-for f in "${files[@]}"; do case "$f" in test/integration/*|test/contract/*|test/chaos/*) needs_stack=1 ;; esac; done
+for f in "${files[@]}"; do case "$f" in test/integration/*|test/contract/*|test/conformance/*|test/chaos/*) needs_stack=1 ;; esac; done
 if [ $needs_stack = 1 ]; then
   npx tsx dev/stack/cli.ts down >/dev/null 2>&1 || true
   rm -rf "$STACK_DIR"

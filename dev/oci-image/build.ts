@@ -163,3 +163,54 @@ export async function buildImage(o: BuildOptions): Promise<BuiltImage> {
     rmSync(stage, { recursive: true, force: true });
   }
 }
+
+export interface BuiltIndex {
+  dir: string;
+  tag: string;
+  indexDigest: string;
+  /** architecture → child manifest digest, in the order asked for */
+  children: { architecture: string; digest: string }[];
+}
+
+/**
+ * A multi-platform image: one image per architecture (each a distinct digest) under an OCI image index,
+ * all in one layout whose index.json names the index as `tag`. Push it with `pushImage({ all: true })`.
+ */
+export async function buildIndex(
+  o: Omit<BuildOptions, 'architecture'> & { architectures: string[] },
+): Promise<BuiltIndex> {
+  const children: BuiltIndex['children'] = [];
+  const manifests: object[] = [];
+  for (const architecture of o.architectures) {
+    const img = await buildImage({ ...o, architecture, label: `${o.label ?? 'index'}-${architecture}` });
+    const size = statSync(join(o.out, 'blobs', 'sha256', img.manifestDigest.slice(7))).size;
+    children.push({ architecture, digest: img.manifestDigest });
+    manifests.push({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: img.manifestDigest,
+      size,
+      platform: { architecture, os: 'linux' },
+    });
+  }
+  const index = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }),
+  );
+  const indexDigest = sha(index);
+  writeFileSync(join(o.out, 'blobs', 'sha256', indexDigest.slice(7)), index);
+  writeFileSync(
+    join(o.out, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          digest: indexDigest,
+          size: index.length,
+          annotations: { 'org.opencontainers.image.ref.name': o.tag },
+        },
+      ],
+    }),
+  );
+  return { dir: o.out, tag: o.tag, indexDigest, children };
+}

@@ -19,6 +19,8 @@ export interface PushOptions {
   password: string;
   skopeoBin?: string;
   timeoutMs?: number;
+  /** Push every platform of an image index (`--multi-arch all`), not only the host's. */
+  all?: boolean;
 }
 
 /** Write an authfile for `host` into a fresh private directory; returns its path and a cleanup. */
@@ -54,6 +56,7 @@ export async function pushImage(o: PushOptions): Promise<string> {
       auth.file,
       '--digestfile',
       digestFile,
+      ...(o.all ? ['--multi-arch', 'all'] : []),
       `oci:${o.layoutDir}:${o.tag}`,
       `docker://${o.dest}`,
     ];

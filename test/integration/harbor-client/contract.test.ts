@@ -6,7 +6,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { HarborApi, HarborConnection, type RecordedRequest } from '../../../src/harbor/index.js';
+import {
+  HarborApi,
+  HarborConnection,
+  HarborHttpError,
+  RegistryApi,
+  type RecordedRequest,
+} from '../../../src/harbor/index.js';
+import { clientOperations, opKey, registryTemplate } from '../../support/client-operations.js';
 import { buildActivities } from '../../../src/activities/index.js';
 import { ImagePusher } from '../activities/images.js';
 import {
@@ -127,6 +134,12 @@ describe('Harbor client ↔ swagger contract', () => {
     await api.createTag(STAGING, repo, digest, 'temp');
     await api.scanArtifact(STAGING, repo, digest);
     await sim.completeScans();
+    // An unsigned copy in production: the HEAD's 412 makes the client GET the manifest for Harbor's message.
+    await api.copyArtifact(PROD, repo, `${DEV}/${repo}@${digest}`);
+    await assert.rejects(
+      new RegistryApi(connection).headManifest(PROD, repo, digest),
+      (e: unknown) => e instanceof HarborHttpError && e.status === 412 && e.harborMessage !== '',
+    );
     // Only an admin may delete (the promoter never does); record it through an admin connection.
     const admin = new HarborConnection({
       baseUrl: env.HARBOR_URL!,
@@ -140,23 +153,16 @@ describe('Harbor client ↔ swagger contract', () => {
     const rest = recorded.filter((r) => r.api === 'rest');
     const problems = rest.flatMap(checkAgainstSpec);
     assert.deepEqual(problems, []);
-    const seen = new Set(rest.map((r) => `${r.method} ${r.template}`));
-    // Every operation the client knows was exercised (so a new one cannot slip past this test).
-    for (const op of [
-      'GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}',
-      'GET /projects/{project_name}/repositories/{repository_name}/artifacts',
-      'POST /projects/{project_name}/repositories/{repository_name}/artifacts',
-      'GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/accessories',
-      'GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/tags',
-      'POST /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/tags',
-      'POST /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/scan',
-      'GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/additions/vulnerabilities',
-      'DELETE /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}',
-      'GET /projects/{project_name_or_id}',
-      'GET /system/CVEAllowlist',
-    ]) {
-      assert.ok(seen.has(op), `not exercised: ${op}`);
-    }
+    // Every operation the client knows was exercised. The list is derived from the client itself
+    // (test/support/client-operations.ts), so a new operation cannot slip past this test.
+    const seen = new Set(
+      recorded.map((r) =>
+        opKey({ method: r.method, template: r.api === 'rest' ? r.template : registryTemplate(r.path) }),
+      ),
+    );
+    const known = await clientOperations();
+    assert.ok(known.length >= 13, 'the derivation found too few operations to be trusted');
+    assert.deepEqual(known.filter((o) => !seen.has(opKey(o))).map(opKey), []);
     // The registry side is not in the swagger; it only ever HEADs/GETs manifests.
     for (const r of recorded.filter((x) => x.api === 'registry'))
       assert.match(`${r.method} ${r.path}`, /^(HEAD|GET) \/v2\/.+\/manifests\/[^/]+$/);

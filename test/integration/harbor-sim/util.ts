@@ -220,6 +220,8 @@ export async function pushFakeSignature(
   repo: string,
   subject: string,
   creds: Creds,
+  /** makes a distinct signature manifest for the same subject (a re-signing) */
+  nonce = '',
 ): Promise<string> {
   const payload = Buffer.from(
     JSON.stringify({
@@ -245,7 +247,7 @@ export async function pushFakeSignature(
         mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
         digest: layer,
         size: payload.length,
-        annotations: { 'dev.cosignproject.cosign/signature': 'MEUCIQDfake' },
+        annotations: { 'dev.cosignproject.cosign/signature': `MEUCIQDfake${nonce}` },
       },
     ],
   };
