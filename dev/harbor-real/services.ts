@@ -13,7 +13,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Service } from '../stack/components';
-import { REPO_ROOT, StackConfig, paths } from '../stack/config';
+import { REPO_ROOT, StackConfig, paths, secret } from '../stack/config';
 import { HARBOR_VERSION } from './build';
 import { asPostgresUser, chownToPostgres } from './system';
 
@@ -157,7 +157,18 @@ export const postgres: Service = {
     // Ready when it accepts a login: `psql` with the password in the environment, not argv.
     const { stdout } = await run(
       'psql',
-      ['-h', '127.0.0.1', '-p', String(c.postgresPort), '-U', 'postgres', '-d', 'postgres', '-tAc', 'select 1'],
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(c.postgresPort),
+        '-U',
+        'postgres',
+        '-d',
+        'postgres',
+        '-tAc',
+        'select 1',
+      ],
       { env: { ...process.env, PGPASSWORD: internalSecret(c, 'postgres-password') } },
     );
     return stdout.trim() === '1';
@@ -194,7 +205,8 @@ export const redis: Service = {
   command: (c, tools) => ({
     command: tools[T.redis]!,
     args: [realPaths(c).redisConf],
-    marker: realPaths(c).redisConf,
+    // Redis rewrites its process title to "redis-server 127.0.0.1:<port>", dropping the config path.
+    marker: 'redis-server',
   }),
   healthy: (c) => redisPing(c.redisPort, internalSecret(c, 'redis-password')),
   timeoutMs: 20_000,
@@ -266,7 +278,7 @@ export const harborRegistry: Service = {
 };
 
 /** Harbor core's environment: make/photon/prepare/templates/core/env.jinja with loopback URLs. */
-export function coreEnv(c: StackConfig, adminPassword: string, home: string): NodeJS.ProcessEnv {
+export function coreEnv(c: StackConfig, home: string): NodeJS.ProcessEnv {
   const p = realPaths(c);
   const core = loopback(c.harborPort);
   return {
@@ -293,7 +305,8 @@ export function coreEnv(c: StackConfig, adminPassword: string, home: string): No
     REGISTRY_URL: loopback(c.harborRegistryPort),
     PORTAL_URL: core,
     TOKEN_SERVICE_URL: `${core}/service/token`,
-    HARBOR_ADMIN_PASSWORD: adminPassword,
+    // Used by core only when it creates the database: the admin's first password.
+    HARBOR_ADMIN_PASSWORD: secret(c, 'admin-password'),
     MAX_JOB_WORKERS: '4',
     CORE_SECRET: internalSecret(c, 'core-secret'),
     JOBSERVICE_SECRET: internalSecret(c, 'jobservice-secret'),
@@ -318,7 +331,7 @@ export function coreEnv(c: StackConfig, adminPassword: string, home: string): No
 
 export const harborCore: Service = {
   name: 'harbor-core',
-  what: `Harbor ${HARBOR_VERSION} core (API, token service, /v2)`,
+  what: `Harbor ${HARBOR_VERSION} core (API, token, /v2)`,
   port: (c) => c.harborPort,
   portEnv: 'STACK_HARBOR_PORT',
   url: (c) => loopback(c.harborPort),
@@ -335,7 +348,8 @@ export const harborCore: Service = {
       [...base, '-d', 'postgres', '-tAc', "select 1 from pg_database where datname = 'registry'"],
       pg,
     );
-    if (stdout.trim() !== '1') await run('psql', [...base, '-d', 'postgres', '-c', 'create database registry'], pg);
+    if (stdout.trim() !== '1')
+      await run('psql', [...base, '-d', 'postgres', '-c', 'create database registry'], pg);
     if (!existsSync(p.coreKey)) writePrivate(p.coreKey, internalSecret(c, 'core-key', 16));
     if (!existsSync(p.tokenKey)) {
       // PKCS#1 ("BEGIN RSA PRIVATE KEY"): with PKCS#8, /service/token answers 500.
@@ -360,7 +374,7 @@ export const harborCore: Service = {
     command: tools[T.core]!,
     args: [],
     cwd: tools[T.home]!,
-    env: coreEnv(c, tools.adminPassword!, tools[T.home]!),
+    env: coreEnv(c, tools[T.home]!),
     marker: tools[T.core]!,
   }),
   healthy: async (c) => {
