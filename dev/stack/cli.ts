@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { binaryPath, isBuilt, loadTools, TOOL_ENV } from '../../scripts/tools';
 import { parseHarborKind, paths, stackConfig } from './config';
 import { servicesOf } from './components';
-import { envLines, rememberedHarborKind, stackDown, stackEnv, stackStatus, stackUp } from './stack';
+import { envLines, stackDown, stackEnv, stackStatus, stackUp } from './stack';
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -26,15 +26,6 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'up': {
-      const before = rememberedHarborKind(config);
-      const running = (await stackStatus({ ...config, harbor: before === 'real' ? 'real' : 'sim' })).some(
-        (s) => s.running && s.name !== 'temporal',
-      );
-      if (before && before !== config.harbor && running) {
-        throw new Error(
-          `the stack in ${config.dir} runs Harbor kind "${before}": run \`npm run stack -- down\` first, then up --harbor ${config.harbor}`,
-        );
-      }
       await stackUp({ config });
       return 0;
     }

@@ -7,7 +7,7 @@ import { seedRealHarbor } from '../harbor-real/seed';
 import { T, scannerAdapter } from '../harbor-real/services';
 import { ensureSystemPackages } from '../harbor-real/system';
 import { StackConfig, harborKindFile, paths, secret, secretFile, stackConfig } from './config';
-import { SERVICES, Service, ensureCosignKey, ensureGitops, servicesOf } from './components';
+import { Service, ensureCosignKey, ensureGitops, servicesOf } from './components';
 import { assertPortFree, isOurs, readPid, startDetached, stopProcess, waitFor } from './processes';
 
 type Say = (line: string) => void;
@@ -25,6 +25,7 @@ export async function stackUp({
   mkdirSync(p.logs, { recursive: true });
   say('stack: checking the pinned tools (a first build takes several minutes) …');
   const tools = await ensureTools(undefined, true);
+  await assertSameHarborKind(config);
   if (config.harbor === 'real') Object.assign(tools, await realHarborTools(config, say));
   writeFileSync(harborKindFile(config.dir), `${config.harbor}\n`);
   for (const svc of servicesOf(config)) {
@@ -115,10 +116,19 @@ async function seedReal(config: StackConfig, say: Say): Promise<void> {
   say(`stack: real Harbor: seeded in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 
-/** The Harbor kind a stack directory was started with, if any (for `up` to refuse a silent switch). */
-export function rememberedHarborKind(config: StackConfig): string | undefined {
+/** `up` with another Harbor kind than the one running in this stack directory: refuse, say how to switch. */
+async function assertSameHarborKind(config: StackConfig): Promise<void> {
   const file = harborKindFile(config.dir);
-  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+  const before = existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+  if (!before || before === config.harbor) return;
+  const other = { ...config, harbor: before === 'real' ? ('real' as const) : ('sim' as const) };
+  const running = (await stackStatus(other)).some((s) => s.running && s.name !== 'temporal');
+  if (running) {
+    throw new Error(
+      `the stack in ${config.dir} runs Harbor kind "${before}", not "${config.harbor}": ` +
+        `run \`npm run stack -- down\` first (same STACK_DIR), then up again`,
+    );
+  }
 }
 
 export async function stackStatus(
