@@ -166,7 +166,27 @@ async function ensureScanner(h: HarborAdmin, say: Say, url: string): Promise<voi
   if (!scanner.is_default) await h.expect('PATCH', `/scanners/${scanner.uuid}`, [200], { is_default: true });
 }
 
+/** Harbor's rule for passwords and robot secrets (controller/robot IsValidSec, user passwords alike). */
+export function harborAcceptsSecret(value: string): boolean {
+  return (
+    value.length >= 8 && value.length <= 128 && /[A-Z]/.test(value) && /[a-z]/.test(value) && /\d/.test(value)
+  );
+}
+
 export async function seedRealHarbor(input: SeedInput, say: Say = console.log): Promise<void> {
+  // A stack directory first made by an older harbor-promote may hold secrets Harbor refuses.
+  for (const [name, value] of [
+    ['ci-secret', input.ciSecret],
+    ['promoter-secret', input.promoterSecret],
+    ['guest-password', input.guestPassword],
+  ] as const) {
+    if (!harborAcceptsSecret(value)) {
+      throw new Error(
+        `the stack's ${name} has no upper-case letter, lower-case letter or digit, which real Harbor requires: ` +
+          `delete the stack directory's secrets/${name} (or the whole stack directory after \`npm run stack -- down\`) and run up again`,
+      );
+    }
+  }
   const h = new HarborAdmin(input.url, input.adminPassword);
   await ensureProjects(h, say);
   const [ci, promoter] = ROBOT_PERMISSIONS;
