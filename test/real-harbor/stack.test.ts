@@ -138,6 +138,17 @@ describe('real-Harbor stack', { skip }, () => {
     assert.deepEqual(t.actions, ['pull']);
   });
 
+  it('refuses to start harbor-sim in the same stack directory while real Harbor runs', async () => {
+    const r = await run(process.execPath, ['--import', 'tsx', 'dev/stack/cli.ts', 'up'], {
+      env: { ...process.env, STACK_HARBOR: 'sim' },
+    }).then(
+      () => ({ code: 0, out: '' }),
+      (e: { code?: number; stderr?: string }) => ({ code: e.code ?? 1, out: e.stderr ?? '' }),
+    );
+    assert.equal(r.code, 1);
+    assert.match(r.out, /runs Harbor kind "real", not "sim": run `npm run stack -- down` first/);
+  });
+
   it('a second up starts nothing new; down stops every service; up again keeps the seeded data', async () => {
     const again = await stackCli('up');
     assert.equal(again.code, 0, again.out);
