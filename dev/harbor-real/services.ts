@@ -27,6 +27,7 @@ export const T = {
   home: 'harbor_home',
   initdb: 'initdb',
   postgres: 'postgres',
+  psql: 'psql',
   redis: 'redis_server',
 } as const;
 
@@ -79,7 +80,7 @@ async function httpStatus(url: string, headers?: Record<string, string>): Promis
   return res.status;
 }
 
-/** Sends one Redis command line after AUTH and resolves with the raw reply. */
+/** True when Redis answers PING after AUTH with the stack's password. */
 function redisPing(port: number, password: string): Promise<boolean> {
   return new Promise((done) => {
     const sock = connect(port, '127.0.0.1');
@@ -153,10 +154,10 @@ export const postgres: Service = {
     ]);
     return { ...w, marker: p.pgData };
   },
-  healthy: async (c) => {
+  healthy: async (c, tools) => {
     // Ready when it accepts a login: `psql` with the password in the environment, not argv.
     const { stdout } = await run(
-      'psql',
+      tools[T.psql]!,
       [
         '-h',
         '127.0.0.1',
@@ -336,20 +337,21 @@ export const harborCore: Service = {
   portEnv: 'STACK_HARBOR_PORT',
   url: (c) => loopback(c.harborPort),
   available: () => true,
-  prepare: async (c) => {
+  prepare: async (c, tools) => {
     const p = realPaths(c);
+    const psql = tools[T.psql]!;
     // The database core migrates into; created once.
     const pg = {
       env: { ...process.env, PGPASSWORD: internalSecret(c, 'postgres-password') },
     };
     const base = ['-h', '127.0.0.1', '-p', String(c.postgresPort), '-U', 'postgres'];
     const { stdout } = await run(
-      'psql',
+      psql,
       [...base, '-d', 'postgres', '-tAc', "select 1 from pg_database where datname = 'registry'"],
       pg,
     );
     if (stdout.trim() !== '1')
-      await run('psql', [...base, '-d', 'postgres', '-c', 'create database registry'], pg);
+      await run(psql, [...base, '-d', 'postgres', '-c', 'create database registry'], pg);
     if (!existsSync(p.coreKey)) writePrivate(p.coreKey, internalSecret(c, 'core-key', 16));
     if (!existsSync(p.tokenKey)) {
       // PKCS#1 ("BEGIN RSA PRIVATE KEY"): with PKCS#8, /service/token answers 500.

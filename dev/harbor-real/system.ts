@@ -14,6 +14,7 @@ const run = promisify(execFile);
 export interface SystemBinaries {
   initdb: string;
   postgres: string;
+  psql: string;
   redisServer: string;
 }
 
@@ -61,7 +62,12 @@ export async function ensureSystemPackages(say: (line: string) => void): Promise
   const pgBin = findPostgresBin();
   const redisServer = findRedis();
   if (!pgBin || !redisServer) throw new Error('harbor-real: PostgreSQL or Redis still missing after apt-get');
-  return { initdb: join(pgBin, 'initdb'), postgres: join(pgBin, 'postgres'), redisServer };
+  return {
+    initdb: join(pgBin, 'initdb'),
+    postgres: join(pgBin, 'postgres'),
+    psql: join(pgBin, 'psql'),
+    redisServer,
+  };
 }
 
 /** The user PostgreSQL runs as: ourselves, or Debian's `postgres` user when we are root. */

@@ -95,6 +95,7 @@ async function realHarborTools(config: StackConfig, say: Say): Promise<Record<st
     [T.home]: b.home,
     [T.initdb]: sys.initdb,
     [T.postgres]: sys.postgres,
+    [T.psql]: sys.psql,
     [T.redis]: sys.redisServer,
   };
 }
