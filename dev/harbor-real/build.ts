@@ -23,7 +23,6 @@ import {
   createReadStream,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   renameSync,
@@ -235,6 +234,27 @@ function patchJobserviceListen(tree: string): void {
   writeFileSync(file, text.replace(from, 'Addr:         fmt.Sprintf("127.0.0.1:%d", cfg.Port),'));
 }
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Removes what a killed build left (`<name><pid>` entries whose process is gone); the result dir is untouched. */
+function removeStale(parent: string, prefix: string): void {
+  if (!existsSync(parent)) return;
+  for (const name of readdirSync(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) {
+      rmSync(join(parent, name), { recursive: true, force: true });
+    }
+  }
+}
+
 async function build(src: Source, stamp: string): Promise<void> {
   const goV = await execFileP('go', ['version'], { env: goEnv() }).then(
     (r) => r.stdout,
@@ -244,7 +264,11 @@ async function build(src: Source, stamp: string): Promise<void> {
   const started = Date.now();
   const b = harborBuild();
   const tmp = `${b.dir}.tmp-${process.pid}`;
-  const tree = mkdtempSync(join(tmpdir(), 'harbor-src-'));
+  removeStale(cacheRoot(), `harbor-${HARBOR_VERSION}.tmp-`);
+  removeStale(tmpdir(), 'harbor-src-');
+  const tree = join(tmpdir(), `harbor-src-${process.pid}`);
+  rmSync(tree, { recursive: true, force: true });
+  mkdirSync(tree);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(join(tmp, 'bin'), { recursive: true });
   mkdirSync(join(tmp, 'home'), { recursive: true });
