@@ -12,10 +12,15 @@ suite=${1:-all}
 shift || true
 
 export STACK_DIR=${TEST_STACK_DIR:-.data/test-stack}
+# npm test runs on harbor-sim; real Harbor has its own script (scripts/test-real-harbor.sh).
+export STACK_HARBOR=sim
 # TEST_PORT_OFFSET moves the whole test stack, so two checkouts can test side by side.
 o=${TEST_PORT_OFFSET:-0}
 export STACK_TEMPORAL_PORT=$((17233 + o)) STACK_TEMPORAL_UI_PORT=$((18233 + o)) STACK_REGISTRY_PORT=$((15001 + o))
 export STACK_HARBOR_PORT=$((18080 + o)) STACK_METRICS_PORT=$((19464 + o))
+# Real Harbor's extra services (scripts/test-real-harbor.sh); unused by a harbor-sim stack.
+export STACK_HARBOR_REGISTRY_PORT=$((15101 + o)) STACK_JOBSERVICE_PORT=$((18181 + o))
+export STACK_POSTGRES_PORT=$((15433 + o)) STACK_REDIS_PORT=$((16380 + o)) STACK_SCANNER_PORT=$((18282 + o))
 
 case "$suite" in
   unit) dirs=(test/unit test/workflows) ;;

@@ -1,6 +1,7 @@
 /**
- * `npm run demo [-- --scenario happy|quarantine]`: one whole promotion on the local stack, driven through
- * the `harbor-promote` CLI exactly as a user would type it.
+ * `npm run demo [-- --scenario happy|quarantine] [--harbor sim|real]`: one whole promotion on the local
+ * stack, driven through the `harbor-promote` CLI exactly as a user would type it. `--harbor real` runs it
+ * on Harbor v2.15.2 built from source (`npm run stack -- up --harbor real`) instead of harbor-sim.
  *
  *   happy       myservice:1.4.2-a1b2c3d (clean) dev → staging → production: scan, sign, copy with
  *               signature, rescan, overlay commits, integration tests, approval by demo-approver; ends
@@ -17,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { parseHarborKind, stackConfig } from '../stack/config';
 import { stackUp } from '../stack/stack';
 import {
   buildAndPush,
@@ -69,12 +71,18 @@ async function clearLeftover(env: Record<string, string>, workflowId: string): P
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { scenario: { type: 'string', default: 'happy' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      scenario: { type: 'string', default: 'happy' },
+      harbor: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
-    say('usage: npm run demo [-- --scenario happy|quarantine]');
+    say('usage: npm run demo [-- --scenario happy|quarantine] [--harbor sim|real]');
     return 0;
   }
+  const stack = stackConfig();
+  if (values.harbor !== undefined) stack.harbor = parseHarborKind(values.harbor, '--harbor');
   const scenario = values.scenario as Scenario;
   if (scenario !== 'happy' && scenario !== 'quarantine') {
     console.error(`demo: --scenario "${values.scenario}" is unknown; use happy or quarantine`);
@@ -82,8 +90,12 @@ async function main(): Promise<number> {
   }
   const started = Date.now();
 
-  step('1. the local stack (Temporal dev server + UI, registry, harbor-sim, GitOps repository)');
-  const config = await stackUp({ say: (l) => say(l) });
+  step(
+    stack.harbor === 'real'
+      ? '1. the local stack (Temporal dev server + UI, Harbor v2.15.2 built from source, GitOps repository)'
+      : '1. the local stack (Temporal dev server + UI, registry, harbor-sim, GitOps repository)',
+  );
+  const config = await stackUp({ config: stack, say: (l) => say(l) });
   const env = demoEnv(config);
   const workDir = join(config.dir, 'demo');
   const rel = (p: string) => relative(process.cwd(), p) || '.';

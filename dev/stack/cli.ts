@@ -1,25 +1,41 @@
-/** `npm run stack -- up|down|status|env|logs [service]` */
+/**
+ * `npm run stack -- up [--harbor sim|real]|down|status|env|logs [service]`
+ * `--harbor real` (or STACK_HARBOR=real) runs Harbor v2.15.2 built from source instead of harbor-sim; the
+ * choice is remembered in $STACK_DIR/harbor-kind, so status, env, logs and down need no flag.
+ */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { binaryPath, isBuilt, loadTools, TOOL_ENV } from '../../scripts/tools';
-import { paths, stackConfig } from './config';
-import { SERVICES } from './components';
+import { parseHarborKind, paths, stackConfig } from './config';
+import { servicesOf } from './components';
 import { envLines, stackDown, stackEnv, stackStatus, stackUp } from './stack';
 
 async function main(argv: string[]): Promise<number> {
-  const [command, arg] = argv;
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { harbor: { type: 'string' } },
+  });
+  const [command, arg] = positionals;
   const config = stackConfig();
+  if (values.harbor !== undefined) {
+    if (command !== 'up')
+      throw new Error('--harbor is an option of `up` only; status, env and down follow up');
+    config.harbor = parseHarborKind(values.harbor, '--harbor');
+  }
   switch (command) {
-    case 'up':
+    case 'up': {
       await stackUp({ config });
       return 0;
+    }
     case 'down':
       await stackDown({ config });
       return 0;
     case 'status': {
       const rows = await stackStatus(config);
       for (const r of rows)
-        console.log(`${r.name.padEnd(12)} ${r.running ? `running (pid ${r.pid})` : 'stopped'}  ${r.url}`);
+        console.log(`${r.name.padEnd(18)} ${r.running ? `running (pid ${r.pid})` : 'stopped'}  ${r.url}`);
       return rows.every((r) => r.running) ? 0 : 3;
     }
     case 'env': {
@@ -32,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'logs': {
-      const names = arg ? [arg] : SERVICES.map((s) => s.name);
+      const names = arg ? [arg] : servicesOf(config).map((s) => s.name);
       for (const name of names) {
         const file = join(paths(config).logs, `${name}.log`);
         if (!existsSync(file)) continue;
@@ -42,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      console.error('usage: npm run stack -- up|down|status|env|logs [service]');
+      console.error('usage: npm run stack -- up [--harbor sim|real]|down|status|env|logs [service]');
       return 2;
   }
 }

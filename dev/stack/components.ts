@@ -1,6 +1,7 @@
 /**
- * The services of the local stack, in start order: Temporal dev server, OCI registry, harbor-sim; plus the
- * things that are files rather than processes: the GitOps bare repository and the cosign key pair.
+ * The services of the local stack, in start order: Temporal dev server, OCI registry, harbor-sim (or, with
+ * real Harbor, the services of dev/harbor-real/services.ts); plus the things that are files rather than
+ * processes: the GitOps bare repository and the cosign key pair.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { PROMOTION_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
+import { REAL_HARBOR_SERVICES } from '../harbor-real/services';
 import { REPO_ROOT, StackConfig, paths, secret } from './config';
 
 const run = promisify(execFile);
@@ -20,10 +22,12 @@ export interface Service {
   url: (c: StackConfig) => string;
   /** Present when the service can run here (harbor-sim only once its code exists). */
   available: () => boolean;
+  /** Files and one-time set-up the service needs before it starts (config files, a database cluster). */
+  prepare?: (c: StackConfig, tools: Record<string, string>) => Promise<void>;
   command: (
     c: StackConfig,
     tools: Record<string, string>,
-  ) => { command: string; args: string[]; env?: NodeJS.ProcessEnv; marker: string };
+  ) => { command: string; args: string[]; env?: NodeJS.ProcessEnv; cwd?: string; marker: string };
   healthy: (c: StackConfig, tools: Record<string, string>) => Promise<boolean>;
   timeoutMs: number;
 }
@@ -145,6 +149,11 @@ export const harborSim: Service = {
 };
 
 export const SERVICES = [temporal, registry, harborSim];
+
+/** The services of a stack of the given kind, in start order. */
+export function servicesOf(c: StackConfig): Service[] {
+  return c.harbor === 'real' ? [temporal, ...REAL_HARBOR_SERVICES] : SERVICES;
+}
 
 export const OVERLAY_ENVIRONMENTS = ['staging', 'production'];
 export const overlayPath = (env: string) =>

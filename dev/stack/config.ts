@@ -1,7 +1,9 @@
 /**
  * Where the local stack lives and which ports it uses. Everything is overridable by environment so a test
  * stack can run beside a developer's stack: STACK_DIR, STACK_TEMPORAL_PORT, STACK_TEMPORAL_UI_PORT,
- * STACK_REGISTRY_PORT, STACK_HARBOR_PORT, STACK_METRICS_PORT.
+ * STACK_REGISTRY_PORT, STACK_HARBOR_PORT, STACK_METRICS_PORT; with real Harbor (STACK_HARBOR=real or
+ * `up --harbor real`, remembered in $STACK_DIR/harbor-kind) also STACK_HARBOR_REGISTRY_PORT,
+ * STACK_JOBSERVICE_PORT, STACK_POSTGRES_PORT, STACK_REDIS_PORT, STACK_SCANNER_PORT.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,13 +11,24 @@ import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
+/** Which Harbor the stack runs: the stand-in (default) or Harbor v2.15.2 built from source. */
+export type HarborKind = 'sim' | 'real';
+export const HARBOR_KINDS: readonly HarborKind[] = ['sim', 'real'];
+
 export interface StackConfig {
   dir: string;
+  harbor: HarborKind;
   temporalPort: number;
   temporalUiPort: number;
   registryPort: number;
   harborPort: number;
   metricsPort: number;
+  /** Real Harbor only: the registry behind core, jobservice, PostgreSQL, Redis, the scanner adapter. */
+  harborRegistryPort: number;
+  jobservicePort: number;
+  postgresPort: number;
+  redisPort: number;
+  scannerPort: number;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -28,14 +41,38 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return n;
 }
 
+export function parseHarborKind(raw: string, from: string): HarborKind {
+  if ((HARBOR_KINDS as readonly string[]).includes(raw)) return raw as HarborKind;
+  throw new Error(
+    `${from}=${raw} is not a Harbor kind: use sim (harbor-sim) or real (Harbor v2.15.2 from source)`,
+  );
+}
+
+export const harborKindFile = (dir: string) => join(dir, 'harbor-kind');
+
+/** STACK_HARBOR wins; otherwise what `up` remembered for this stack directory; otherwise harbor-sim. */
+function harborKind(env: NodeJS.ProcessEnv, dir: string): HarborKind {
+  if (env.STACK_HARBOR) return parseHarborKind(env.STACK_HARBOR, 'STACK_HARBOR');
+  const file = harborKindFile(dir);
+  if (existsSync(file)) return parseHarborKind(readFileSync(file, 'utf8').trim(), file);
+  return 'sim';
+}
+
 export function stackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
+  const dir = resolve(REPO_ROOT, env.STACK_DIR || '.data/stack');
   return {
-    dir: resolve(REPO_ROOT, env.STACK_DIR || '.data/stack'),
+    dir,
+    harbor: harborKind(env, dir),
     temporalPort: port(env, 'STACK_TEMPORAL_PORT', 7233),
     temporalUiPort: port(env, 'STACK_TEMPORAL_UI_PORT', 8233),
     registryPort: port(env, 'STACK_REGISTRY_PORT', 5001),
     harborPort: port(env, 'STACK_HARBOR_PORT', 8080),
     metricsPort: port(env, 'STACK_METRICS_PORT', 9464),
+    harborRegistryPort: port(env, 'STACK_HARBOR_REGISTRY_PORT', 5101),
+    jobservicePort: port(env, 'STACK_JOBSERVICE_PORT', 8181),
+    postgresPort: port(env, 'STACK_POSTGRES_PORT', 5433),
+    redisPort: port(env, 'STACK_REDIS_PORT', 6380),
+    scannerPort: port(env, 'STACK_SCANNER_PORT', 8282),
   };
 }
 
@@ -48,9 +85,14 @@ export const paths = (c: StackConfig) => ({
   registryConfig: join(c.dir, 'registry.yml'),
   harborData: join(c.dir, 'harbor-sim'),
   gitops: join(c.dir, 'gitops.git'),
+  harborReal: join(c.dir, 'harbor-real'),
 });
 
-/** The demo accounts' secrets: random per stack, made once, kept in 0600 files. */
+/**
+ * The demo accounts' secrets: random per stack, made once, kept in 0600 files. Each has an upper-case
+ * letter, lower-case letters and digits, because real Harbor refuses passwords and robot secrets without
+ * all three.
+ */
 export const SECRET_NAMES = [
   'admin-password',
   'ci-secret',
@@ -64,7 +106,9 @@ export function secret(c: StackConfig, name: string): string {
   const file = join(dir, name);
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(file, `${name.split('-')[0]}-${randomBytes(12).toString('hex')}`, { mode: 0o600 });
+    const prefix = name.split('-')[0]!;
+    const value = `${prefix[0]!.toUpperCase()}${prefix.slice(1)}-${randomBytes(12).toString('hex')}7`;
+    writeFileSync(file, value, { mode: 0o600 });
     chmodSync(file, 0o600);
   }
   return readFileSync(file, 'utf8').trim();

@@ -1,9 +1,13 @@
 /** up / down / status / env for the local stack; used by `npm run stack`, the demo, tests and benchmarks. */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureTools } from '../../scripts/tools';
-import { StackConfig, paths, secret, secretFile, stackConfig } from './config';
-import { SERVICES, Service, ensureCosignKey, ensureGitops } from './components';
+import { ensureHarbor } from '../harbor-real/build';
+import { seedRealHarbor } from '../harbor-real/seed';
+import { T, scannerAdapter } from '../harbor-real/services';
+import { ensureSystemPackages } from '../harbor-real/system';
+import { StackConfig, harborKindFile, paths, secret, secretFile, stackConfig } from './config';
+import { Service, ensureCosignKey, ensureGitops, servicesOf } from './components';
 import { assertPortFree, isOurs, readPid, startDetached, stopProcess, waitFor } from './processes';
 
 type Say = (line: string) => void;
@@ -21,7 +25,10 @@ export async function stackUp({
   mkdirSync(p.logs, { recursive: true });
   say('stack: checking the pinned tools (a first build takes several minutes) …');
   const tools = await ensureTools(undefined, true);
-  for (const svc of SERVICES) {
+  await assertSameHarborKind(config);
+  if (config.harbor === 'real') Object.assign(tools, await realHarborTools(config, say));
+  writeFileSync(harborKindFile(config.dir), `${config.harbor}\n`);
+  for (const svc of servicesOf(config)) {
     if (!svc.available()) {
       say(`stack: ${svc.name}: not available in this checkout, skipped`);
       continue;
@@ -32,6 +39,7 @@ export async function stackUp({
       continue;
     }
     await assertPortFree(svc.port(config), svc.what, svc.portEnv);
+    await svc.prepare?.(config, tools);
     const spec = svc.command(config, tools);
     const pid = startDetached({ name: svc.name, pidDir: p.pids, logDir: p.logs, ...spec });
     say(`stack: ${svc.name}: started (pid ${pid}), waiting until healthy …`);
@@ -44,10 +52,12 @@ export async function stackUp({
     );
     say(`stack: ${svc.name}: healthy`);
   }
+  if (config.harbor === 'real') await seedReal(config, say);
   if (await ensureGitops(config)) say(`stack: gitops: seeded ${p.gitops}`);
   if (await ensureCosignKey(config, tools.cosign!)) say(`stack: cosign: key pair written to ${p.secrets}`);
   say('stack: up');
-  for (const svc of SERVICES.filter((s) => s.available())) say(`  ${svc.what.padEnd(44)} ${svc.url(config)}`);
+  for (const svc of servicesOf(config).filter((s) => s.available()))
+    say(`  ${svc.what.padEnd(44)} ${svc.url(config)}`);
   say(`  ${'GitOps repository'.padEnd(44)} ${p.gitops}`);
   say('  shell environment:                           eval "$(npm run -s stack -- env)"');
   return config;
@@ -57,21 +67,81 @@ export async function stackDown({
   config = stackConfig(),
   say = console.log,
 }: UpOptions = {}): Promise<void> {
-  // Reverse order: harbor-sim first, so nothing talks to a registry that is already gone.
-  for (const svc of [...SERVICES].reverse()) {
+  // Reverse order: Harbor first, so nothing talks to a registry or database that is already gone. Services
+  // of the other Harbor kind are stopped too (quietly), in case the stack directory switched kinds.
+  const mine = [...servicesOf(config)].reverse();
+  const other = [...servicesOf({ ...config, harbor: config.harbor === 'real' ? 'sim' : 'real' })]
+    .reverse()
+    .filter((s) => !mine.some((m) => m.name === s.name));
+  for (const svc of mine) {
     const stopped = await stopProcess(paths(config).pids, svc.name);
     say(`stack: ${svc.name}: ${stopped ? 'stopped' : 'not running'}`);
+  }
+  for (const svc of other) {
+    if (await stopProcess(paths(config).pids, svc.name)) say(`stack: ${svc.name}: stopped`);
+  }
+}
+
+/** PostgreSQL and Redis from Debian packages, Harbor built from source: paths for the services' commands. */
+async function realHarborTools(config: StackConfig, say: Say): Promise<Record<string, string>> {
+  say('stack: real Harbor: PostgreSQL and Redis (Debian packages) …');
+  const sys = await ensureSystemPackages(say);
+  say('stack: real Harbor: checking the Harbor v2.15.2 build (a first build takes about 5 minutes) …');
+  const b = await ensureHarbor(true);
+  return {
+    [T.core]: b.core,
+    [T.jobservice]: b.jobservice,
+    [T.htpasswd]: b.htpasswd,
+    [T.home]: b.home,
+    [T.initdb]: sys.initdb,
+    [T.postgres]: sys.postgres,
+    [T.psql]: sys.psql,
+    [T.redis]: sys.redisServer,
+  };
+}
+
+async function seedReal(config: StackConfig, say: Say): Promise<void> {
+  say('stack: real Harbor: seeding projects, robots, guest and scanner through the REST API …');
+  const started = Date.now();
+  await seedRealHarbor(
+    {
+      url: `http://127.0.0.1:${config.harborPort}`,
+      adminPassword: secret(config, 'admin-password'),
+      ciSecret: secret(config, 'ci-secret'),
+      promoterSecret: secret(config, 'promoter-secret'),
+      guestPassword: secret(config, 'guest-password'),
+      scannerUrl: scannerAdapter.available() ? scannerAdapter.url(config) : undefined,
+    },
+    (l) => say(`stack: ${l}`),
+  );
+  say(`stack: real Harbor: seeded in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+/** `up` with another Harbor kind than the one running in this stack directory: refuse, say how to switch. */
+async function assertSameHarborKind(config: StackConfig): Promise<void> {
+  const file = harborKindFile(config.dir);
+  const before = existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+  if (!before || before === config.harbor) return;
+  const other = { ...config, harbor: before === 'real' ? ('real' as const) : ('sim' as const) };
+  const running = (await stackStatus(other)).some((s) => s.running && s.name !== 'temporal');
+  if (running) {
+    throw new Error(
+      `the stack in ${config.dir} runs Harbor kind "${before}", not "${config.harbor}": ` +
+        `run \`npm run stack -- down\` first (same STACK_DIR), then up again`,
+    );
   }
 }
 
 export async function stackStatus(
   config = stackConfig(),
 ): Promise<{ name: string; running: boolean; pid?: number; url: string }[]> {
-  return SERVICES.filter((s: Service) => s.available()).map((svc) => {
-    const rec = readPid(paths(config).pids, svc.name);
-    const running = isOurs(rec);
-    return { name: svc.name, running, pid: running ? rec.pid : undefined, url: svc.url(config) };
-  });
+  return servicesOf(config)
+    .filter((s: Service) => s.available())
+    .map((svc) => {
+      const rec = readPid(paths(config).pids, svc.name);
+      const running = isOurs(rec);
+      return { name: svc.name, running, pid: running ? rec.pid : undefined, url: svc.url(config) };
+    });
 }
 
 const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
@@ -97,7 +167,8 @@ export function stackEnv(config = stackConfig()): Record<string, string> {
     COSIGN_PUBLIC_KEY_FILE: join(p.secrets, 'cosign.pub'),
     COSIGN_PASSWORD_FILE: secretFile(config, 'cosign-password'),
     GITOPS_REPO_URL: p.gitops,
-    REGISTRY_URL: `http://127.0.0.1:${config.registryPort}`,
+    // With real Harbor: the registry behind core (htpasswd-protected; only core talks to it).
+    REGISTRY_URL: `http://127.0.0.1:${config.harbor === 'real' ? config.harborRegistryPort : config.registryPort}`,
     HARBOR_SIM_DATA: p.harborData,
     WORKER_METRICS_ADDRESS: `127.0.0.1:${config.metricsPort}`,
   };

@@ -30,6 +30,12 @@ function config(base: number): StackConfig {
     registryPort: base + 2,
     harborPort: base + 3,
     metricsPort: base + 4,
+    harbor: 'sim',
+    harborRegistryPort: base + 5,
+    jobservicePort: base + 6,
+    postgresPort: base + 7,
+    redisPort: base + 8,
+    scannerPort: base + 9,
   };
 }
 
