@@ -221,7 +221,7 @@ function policyCheck(pipeline: Pipeline, index: number, p: ProjectPolicyFacts): 
   if (!p.autoScan && mode !== 'off' && index > 0)
     parts.push('no scan on push: the pipeline triggers the scan after the copy');
 
-  const head = `${where} policy: ${parts.join('; ')}`;
+  const head = `${where} ${parts.join('; ')}`;
   const fatal = problems.find((x) => x.fatal);
   if (fatal) return fail(id, `${head}. ${fatal.message}`, fatal.fix);
   if (problems.length)
