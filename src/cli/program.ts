@@ -319,10 +319,13 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
           );
           const lines = renderReport(report);
           if (!report.ok) {
-            if (s.json) s.printJson({ started: false, doctor: report });
-            else io.stderr.write(`${lines.join('\n')}\n`);
+            // --json prints one object (the error); the text mode shows the whole report first.
+            const failed = report.checks.filter((c) => !c.ok);
+            if (!s.json) io.stderr.write(`${lines.join('\n')}\n`);
             throw new CliError(
-              'the pipeline checks failed (✗ above, each with its fix); nothing started. Fix them, or start with --skip-doctor',
+              s.json
+                ? `the pipeline checks failed, nothing started: ${failed.map((c) => `${c.message} (fix: ${c.fix})`).join('; ')}`
+                : 'the pipeline checks failed (✗ above, each with its fix); nothing started. Fix them, or start with --skip-doctor',
               ExitCode.CHECKS_FAILED,
             );
           }
