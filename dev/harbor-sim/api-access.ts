@@ -11,7 +11,8 @@ import type { Route } from './router';
 /**
  * Harbor enumerates the policies of the scope's namespace and keeps those the caller `Can`: resources are
  * `/project/<id>/<resource>` (`/project/<id>` for the project itself), or relative to the scope with
- * `relative=true`. A scope that is not a project (or a project that does not exist) lists nothing.
+ * `relative=true` (the project itself is then `.`). A scope that is not a project, or a project that does not
+ * exist, lists nothing.
  */
 const currentPermissions: Route = {
   method: 'GET',
@@ -23,17 +24,16 @@ const currentPermissions: Route = {
     const relative = c.query.get('relative') === 'true';
     const m = /^\/project\/(\d+)$/.exec(scope);
     const project = m ? projectByNameOrId(c.sim.s, m[1]!, false) : undefined;
-    if (!project) {
-      sendJson(c.res, 200, []);
-      return;
-    }
-    const out = PROJECT_PERMISSIONS.filter((p) => can(c.sim.s, c.id, project, p)).map((p) => {
-      const [resource, action] = p.split(':') as [string, string];
-      const self = resource === 'project';
-      const full = self ? scope : `${scope}/${resource}`;
-      return { resource: relative ? (self ? '' : resource) : full, action };
-    });
-    sendJson(c.res, 200, out);
+    const out = !project
+      ? []
+      : PROJECT_PERMISSIONS.filter((p) => can(c.sim.s, c.id, project, p)).map((p) => {
+          const [resource, action] = p.split(':') as [string, string];
+          const self = resource === 'project'; // the project itself: `/project/<id>`, relative `.`
+          const full = self ? scope : `${scope}/${resource}`;
+          return { resource: relative ? (self ? '.' : resource) : full, action };
+        });
+    // Harbor's handler builds a nil slice when nothing is allowed, which go-swagger sends as `null`.
+    sendJson(c.res, 200, out.length ? out : null);
   },
 };
 

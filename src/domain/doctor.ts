@@ -127,12 +127,17 @@ export function operationsFor(pipeline: Pipeline, index: number): Operation[] {
   return ops;
 }
 
-/** `project:read` may be listed with the empty (self) resource when relative to the project scope. */
+/**
+ * Harbor lists the project itself relative to its scope as `.` (`RelativeTo` in pkg/permission/types), so
+ * `project:read` may appear as `.:read` (or with the empty self resource).
+ */
 export function holds(held: readonly string[], permission: string): boolean {
   const [resource, action] = permission.split(':') as [string, string];
   return held.some((h) => {
-    const [r, a] = h.split(':') as [string, string];
-    return (r === resource || (resource === 'project' && r === '')) && (a === action || a === '*');
+    const i = h.lastIndexOf(':');
+    const [r, a] = [h.slice(0, i), h.slice(i + 1)];
+    const self = resource === 'project' && (r === '.' || r === '');
+    return (r === resource || self) && (a === action || a === '*');
   });
 }
 
@@ -269,8 +274,10 @@ function permissionCheck(pipeline: Pipeline, index: number, p: ProjectFacts, use
       `${env.project}: cannot read ${username}'s permissions (${p.permissionsError ?? 'no answer'})`,
       `grant ${username} project:read on ${env.project}`,
     );
+  // The policy was read (GET /projects/{name} answered with its metadata): that operation is proven.
+  const held = [...p.permissions, ...(p.policy ? ['project:read', 'metadata:read'] : [])];
   const missing = ops
-    .map((o) => ({ what: o.what, lacks: o.permissions.filter((x) => !holds(p.permissions!, x)) }))
+    .map((o) => ({ what: o.what, lacks: o.permissions.filter((x) => !holds(held, x)) }))
     .filter((o) => o.lacks.length > 0);
   if (missing.length === 0)
     return pass(id, `${env.project}: ${username} may ${ops.map((o) => o.what).join(', ')}`);

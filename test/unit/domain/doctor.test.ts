@@ -211,6 +211,7 @@ describe('doctor', () => {
   });
 
   it('permissions listed relative to the project: the self resource counts as project', () => {
+    assert.ok(holds(['.:read'], 'project:read'));
     assert.ok(holds([':read'], 'project:read'));
     assert.ok(holds(['artifact:*'], 'artifact:create'));
     assert.ok(!holds(['artifact:read'], 'artifact:create'));
