@@ -199,7 +199,23 @@ describe('harbor-promote doctor', () => {
     const status = await cli(['status', `promote-myservice@doctor-${nonce}`], queue);
     assert.equal(status.code, 4, status.stdout + status.stderr);
 
+    // --json: one object, the failed checks with their fixes in the error.
+    const sj = await cli(['start', `myservice:doctor-${nonce}`, '--pipeline', file, '--json'], queue);
+    assert.equal(sj.code, 8, sj.stdout + sj.stderr);
+    const out = JSON.parse(sj.stdout) as { error: string; exitCode: number };
+    assert.equal(out.exitCode, 8);
+    assert.match(out.error, /nothing started: .*does not exist in Harbor \(fix: create project/);
+
     // Read-only: the checks created, copied and scanned nothing.
     assert.deepEqual(await sim.state(), before);
+
+    // --skip-doctor starts without the checks (this promotion then fails on its own: no such image).
+    const skipped = await cli(
+      ['start', `myservice:doctor-${nonce}`, '--pipeline', file, '--skip-doctor'],
+      queue,
+    );
+    assert.equal(skipped.code, 0, skipped.stdout + skipped.stderr);
+    assert.match(skipped.stdout, /^started promote-myservice@doctor-/);
+    await cli(['cancel', `promote-myservice@doctor-${nonce}`], queue);
   });
 });
