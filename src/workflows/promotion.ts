@@ -119,6 +119,8 @@ class Promotion {
   private digest = '';
   /** Environments whose image was not scanned, and why (the record's `notScanned`). */
   readonly notScanned: Record<string, string> = {};
+  /** Environments where Harbor has no scanner: there prevent_vul blocks nothing (for the pull prediction). */
+  private readonly noScanner = new Set<string>();
   private readonly started = new Date().toISOString();
   private readonly rec: Omit<
     PromotionRecord,
@@ -252,6 +254,7 @@ class Promotion {
           );
         });
         if (!scan) {
+          this.noScanner.add(env.name);
           const why = `not scanned: Harbor has no scanner for ${env.project} and environments[${index}].scan.required is false (warning: no vulnerability gate ran)`;
           this.notScanned[env.name] = why;
           return why;
@@ -393,7 +396,11 @@ class Promotion {
       const policy = await call('readProjectPolicy', `read policy of ${env.project}`, {
         project: env.project,
       });
-      const predicted = evaluatePull(policy, { signed: true, scan: this.st.scans[env.name] });
+      const predicted = evaluatePull(policy, {
+        signed: true,
+        scan: this.st.scans[env.name],
+        ...(this.noScanner.has(env.name) && { scannable: false }),
+      });
       // The manifest HEAD is the authority: a 412 is Harbor saying the image is quarantined.
       await call('checkPullable', `HEAD manifest in ${env.project}`, { artifact: this.artifact(env) });
       this.st.finish(

@@ -87,6 +87,11 @@ describe('optional scans', () => {
     assert.equal(r.error, undefined, String(r.error));
     assert.match(r.result!.notScanned!.dev!, /no scanner for platform-dev.*scan\.required is false/);
     assert.match(r.status.steps.find((s) => s.id === 'dev/awaitScanAndGate')!.detail!, /warning/);
+    // No scanner: Harbor's prevent_vul blocks nothing, so no block is predicted for the pull check.
+    assert.equal(
+      r.status.steps.find((s) => s.id === 'staging/rescanAndDetectQuarantine')!.detail,
+      'pullable',
+    );
   });
 
   it('scan.required false with a scanner still gates on the findings', async () => {

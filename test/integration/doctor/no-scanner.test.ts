@@ -81,6 +81,9 @@ describe('Harbor without a scanner', () => {
     assert.match(record.notScanned!.dev!, /no scanner for platform-dev/);
     assert.match(record.notScanned!.production!, /scan is false/);
     assert.deepEqual(record.scans, {});
+    const text = await cli(['record', `promote-noscan@${tag}`]);
+    assert.match(text.stdout, /^ {2}scan dev: not scanned: Harbor has no scanner for platform-dev/m);
+    assert.match(text.stdout, /^ {2}scan production: not scanned: environments\[2\]\.scan is false/m);
     assert.deepEqual(
       record.proof.map((p) => [p.project, p.signed]),
       [
