@@ -32,8 +32,7 @@ import { CliError, describeError, usage, type ErrorContext } from './errors.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
 import { failureLines, renderList, renderRecord, renderStatus, type ListRow } from './render.js';
 import { prepareStart } from './start.js';
-import { registerDoctor, runDoctorOnWorker } from './commands/doctor.js';
-import { renderReport } from '../domain/doctor.js';
+import { registerDoctor, startChecks } from './commands/doctor.js';
 import { PROMOTE_WORKFLOW_TYPE } from '../workflows/start.js';
 import { outcomeOf, queryStatus, watchPromotion, type Out, type Outcome } from './watch.js';
 
@@ -310,29 +309,8 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
           .catch(() => false);
         // The pipeline-specific doctor checks (projects, policies, scanner, permissions, overlays) run on the
         // worker before anything is started: a missing overlay is found now, not after the copy into staging.
-        if (!running && !o.skipDoctor) {
-          const report = await runDoctorOnWorker(
-            client,
-            settings.taskQueue,
-            prepared.input.pipeline,
-            'pipeline',
-          );
-          const lines = renderReport(report);
-          if (!report.ok) {
-            // --json prints one object (the error); the text mode shows the whole report first.
-            const failed = report.checks.filter((c) => !c.ok);
-            if (!s.json) io.stderr.write(`${lines.join('\n')}\n`);
-            throw new CliError(
-              s.json
-                ? `the pipeline checks failed, nothing started: ${failed.map((c) => `${c.message} (fix: ${c.fix})`).join('; ')}`
-                : 'the pipeline checks failed (✗ above, each with its fix); nothing started. Fix them, or start with --skip-doctor',
-              ExitCode.CHECKS_FAILED,
-            );
-          }
-          if (!s.json)
-            for (const l of lines.filter((x, i) => x.startsWith('!') || lines[i - 1]?.startsWith('!')))
-              io.stderr.write(`harbor-promote: note: ${l.trim()}\n`);
-        }
+        if (!running && !o.skipDoctor)
+          await startChecks(client, settings.taskQueue, prepared.input.pipeline, s.json, io.stderr);
         const handle = running
           ? existing
           : await client.workflow.start(PROMOTE_WORKFLOW_TYPE, {

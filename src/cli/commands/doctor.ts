@@ -77,6 +77,34 @@ export async function runDoctorOnWorker(
   }
 }
 
+/**
+ * What `start` runs first: the pipeline-specific checks (projects, policies, scanner, permissions, overlays).
+ * A failure throws exit 8 before anything is started (text: the report on stderr first; --json: one error
+ * object naming each failed check and its fix). Warnings become `note:` lines on stderr.
+ */
+export async function startChecks(
+  client: Client,
+  taskQueue: string,
+  pipeline: Pipeline,
+  json: boolean,
+  stderr: { write(s: string): unknown },
+): Promise<void> {
+  const report = await runDoctorOnWorker(client, taskQueue, pipeline, 'pipeline');
+  if (!report.ok) {
+    const failed = report.checks.filter((c) => !c.ok);
+    if (!json) stderr.write(`${renderReport(report).join('\n')}\n`);
+    throw new CliError(
+      json
+        ? `the pipeline checks failed, nothing started: ${failed.map((c) => `${c.message} (fix: ${c.fix})`).join('; ')}`
+        : 'the pipeline checks failed (✗ above, each with its fix); nothing started. Fix them, or start with --skip-doctor',
+      ExitCode.CHECKS_FAILED,
+    );
+  }
+  if (!json)
+    for (const c of report.checks.filter((x) => x.warning))
+      stderr.write(`harbor-promote: note: ${c.message}${c.fix ? ` (fix: ${c.fix})` : ''}\n`);
+}
+
 export function registerDoctor(
   program: Command,
   sessionOf: (cmd: Command) => DoctorSession,
