@@ -67,7 +67,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
 
   // Secrets are read here (once); the redactor then guards every log line.
   mkdirSync(cfg.activities.workDir, { recursive: true });
-  const { activities, connection: harbor, redactor } = buildActivities(cfg.activities);
+  const { activities, doctor, connection: harbor, redactor } = buildActivities(cfg.activities);
   const log = createLogger(cfg.logLevel, cfg.logFormat, redactor);
   try {
     installRuntime(log, cfg.metricsAddress, cfg.temporal.taskQueue);
@@ -109,7 +109,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       ...(cfg.workflowBundle
         ? { workflowBundle: { codePath: cfg.workflowBundle } }
         : { workflowsPath: workflowsPath() }),
-      activities,
+      activities: { ...activities, ...doctor },
       maxConcurrentActivityTaskExecutions: cfg.maxConcurrentActivities,
       // Parked promotions wait for days; keeping all of them in memory costs RSS for nothing.
       maxCachedWorkflows: cfg.maxCachedWorkflows,

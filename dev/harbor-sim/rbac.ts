@@ -51,6 +51,8 @@ const PROJECT_ADMIN = [
   'robot:create',
   'robot:read',
 ];
+/** Every project-level `resource:action` the sim knows (what GET /users/current/permissions enumerates). */
+export const PROJECT_PERMISSIONS: readonly string[] = PROJECT_ADMIN;
 const ROLE_PERMS: Record<number, Set<string>> = {
   1: new Set(PROJECT_ADMIN),
   2: new Set(DEVELOPER),

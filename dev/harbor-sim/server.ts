@@ -1,6 +1,7 @@
 // The HTTP front: /api/v2.0 (REST), /service/token, /v2 (registry proxy), /_sim (control).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { accessRoutes } from './api-access';
 import { artifactRoutes } from './api-artifacts';
 import { projectRoutes } from './api-projects';
 import { scanRoutes } from './api-scan';
@@ -18,7 +19,7 @@ import { issueToken } from './token';
 export const API_BASE = '/api/v2.0';
 
 export function allRoutes(): Route[] {
-  return [...systemRoutes(), ...projectRoutes(), ...artifactRoutes(), ...scanRoutes()];
+  return [...systemRoutes(), ...projectRoutes(), ...artifactRoutes(), ...scanRoutes(), ...accessRoutes()];
 }
 
 async function tokenEndpoint(sim: Sim, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

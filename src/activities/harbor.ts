@@ -4,6 +4,7 @@
  * (409 = already running), so every one of them can simply be re-run by a Temporal retry.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures.js';
 import type {
   ArtifactRef,
@@ -124,10 +125,13 @@ export function harborActivities(d: Deps) {
               await d.api.scanArtifact(project, repository, digest, signal());
             } catch (err) {
               if ((err as { status?: number }).status === 412) {
-                throw nonRetryable(
-                  FailureType.ScannerUnavailable,
-                  `scan ${name}: no scanner is available for project '${project}' (configure a default scanner in Harbor). Harbor said: ${(err as Error).message}`,
-                );
+                // details.noScanner lets an environment with `scan: { required: false }` pass without a scan.
+                throw ApplicationFailure.create({
+                  type: FailureType.ScannerUnavailable,
+                  nonRetryable: true,
+                  message: `scan ${name}: no scanner is available for project '${project}' (configure a default scanner in Harbor, or set the environment's scan to \`{ required: false }\` or \`false\` in the pipeline). Harbor said: ${(err as Error).message}`,
+                  details: [{ noScanner: true }],
+                });
               }
               throw err;
             }

@@ -8,8 +8,10 @@ import { RegistryApi } from '../harbor/registry.js';
 import type { ActivityConfig } from './config.js';
 import { resolveConfig } from './config.js';
 import type { PromotionActivities } from './contract.js';
+import type { DoctorActivities } from '../domain/doctor.js';
 import { copyActivity } from './copy.js';
 import { cosignActivities } from './cosign.js';
+import { doctorActivities } from './doctor.js';
 import type { Deps, Secrets } from './deps.js';
 import { gitopsActivities } from './gitops.js';
 import { harborActivities, verifyDigestsActivity } from './harbor.js';
@@ -26,6 +28,8 @@ export interface CreateActivitiesOptions {
 
 export interface ActivitiesHandle {
   activities: PromotionActivities;
+  /** `runDoctor` for the pipelineDoctor workflow (registered next to the promotion's activities). */
+  doctor: DoctorActivities;
   /** Harbor connection (stats for tests; close on worker shutdown). */
   connection: HarborConnection;
   redactor: Redactor;
@@ -71,7 +75,7 @@ export function buildActivities(
     ...gitopsActivities(d),
     ...verificationActivities(d),
   };
-  return { activities, connection: conn, redactor };
+  return { activities, doctor: doctorActivities(d), connection: conn, redactor };
 }
 
 export function createActivities(config: ActivityConfig): PromotionActivities {

@@ -18,6 +18,8 @@ export const ExitCode = {
   CANCELLED: 6,
   /** The promotion is still running (`record`, or `watch --timeout` ran out). */
   STILL_RUNNING: 7,
+  /** `doctor` (or the checks `start` runs first) found a problem; each ✗ line says the fix. Nothing started. */
+  CHECKS_FAILED: 8,
   /** Anything unexpected (a bug or a server error); the message says what. */
   INTERNAL: 70,
 } as const;
@@ -33,4 +35,5 @@ export const EXIT_CODE_HELP = `Exit codes:
   5  refused by the promotion (not an approver, wrong environment, not waiting, already decided)
   6  the promotion was cancelled, terminated or timed out
   7  the promotion is still running
+  8  doctor found a problem (doctor, or start before starting); nothing started
   70 unexpected error`;

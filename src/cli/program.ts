@@ -32,6 +32,7 @@ import { CliError, describeError, usage, type ErrorContext } from './errors.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
 import { failureLines, renderList, renderRecord, renderStatus, type ListRow } from './render.js';
 import { prepareStart } from './start.js';
+import { registerDoctor, startChecks } from './commands/doctor.js';
 import { PROMOTE_WORKFLOW_TYPE } from '../workflows/start.js';
 import { outcomeOf, queryStatus, watchPromotion, type Out, type Outcome } from './watch.js';
 
@@ -41,6 +42,7 @@ export interface CliIO extends Out {
 
 const EXAMPLES = `
 Examples:
+  $ harbor-promote doctor --pipeline pipelines/myservice.yaml
   $ harbor-promote start myservice:1.4.2-a1b2c3d --pipeline pipelines/myservice.yaml
   $ harbor-promote watch promote-myservice@1.4.2-a1b2c3d
   $ harbor-promote approve promote-myservice@1.4.2-a1b2c3d --env production --as alice --comment "CAB-123"
@@ -257,6 +259,7 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
     .option('--requested-by <name>', 'who asks (shown in the record; default: your user name)')
     .option('--wait', 'follow the promotion like `watch` and exit with its outcome')
     .option('--dry-run', 'validate the image reference and the pipeline, start nothing')
+    .option('--skip-doctor', "do not run the pipeline's doctor checks on the worker before starting")
     .addHelpText(
       'after',
       '\nExample:\n  $ harbor-promote start myservice:1.4.2-a1b2c3d --pipeline pipelines/myservice.yaml --wait',
@@ -264,7 +267,14 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
     .action(
       async (
         image: string,
-        o: { pipeline: string; to?: string; requestedBy?: string; wait?: boolean; dryRun?: boolean },
+        o: {
+          pipeline: string;
+          to?: string;
+          requestedBy?: string;
+          wait?: boolean;
+          dryRun?: boolean;
+          skipDoctor?: boolean;
+        },
         cmd: Command,
       ) => {
         const s = sessionOf(cmd);
@@ -297,6 +307,10 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
           .describe()
           .then((d) => d.status.name === 'RUNNING')
           .catch(() => false);
+        // The pipeline-specific doctor checks (projects, policies, scanner, permissions, overlays) run on the
+        // worker before anything is started: a missing overlay is found now, not after the copy into staging.
+        if (!running && !o.skipDoctor)
+          await startChecks(client, settings.taskQueue, prepared.input.pipeline, s.json, io.stderr);
         const handle = running
           ? existing
           : await client.workflow.start(PROMOTE_WORKFLOW_TYPE, {
@@ -324,6 +338,9 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
         }
       },
     );
+
+  // ---- doctor ---------------------------------------------------------------------------------------
+  registerDoctor(program, sessionOf, (code) => (result.code = code));
 
   // ---- approve / reject -----------------------------------------------------------------------------
   program

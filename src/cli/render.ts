@@ -151,6 +151,7 @@ export function renderRecord(r: PromotionRecord): string[] {
       .join(', ');
     lines.push(`  scan ${env}: highest ${s.severity}${counts ? ` (${counts})` : ''}, report ${s.reportId}`);
   }
+  for (const [env, why] of Object.entries(r.notScanned ?? {})) lines.push(`  scan ${env}: ${why}`);
   for (const [env, a] of Object.entries(r.approvals))
     lines.push(
       `  approval ${env}: ${a.decision}${a.approvals.length ? ` by ${a.approvals.map((x) => x.approver + (x.comment ? ` ("${x.comment}")` : '')).join(', ')}` : ''}`,

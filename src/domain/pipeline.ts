@@ -42,6 +42,11 @@ const RegistryHost = z.string().regex(/^[a-z0-9.-]+(:\d{1,5})?$/, {
 });
 
 export const ScanSpec = z.strictObject({
+  /**
+   * `false`: when Harbor has no scanner, pass this gate with a warning instead of failing the promotion
+   * (a scanner that exists still gates). Absent means `true`: kept optional so existing inputs keep their shape.
+   */
+  required: z.boolean({ error: 'must be true or false' }).optional(),
   /** Overall deadline for a finished scan (triggering one when there is none). */
   timeout: Duration.default('30m'),
   /** How often the activity re-checks the report while the scan runs. */
@@ -129,7 +134,16 @@ export const EnvironmentSpec = z.strictObject({
   severityThreshold: z
     .enum(THRESHOLDS, { error: `must be one of ${THRESHOLDS.join(', ')}` })
     .default('critical'),
-  scan: ScanSpec.prefault({}),
+  /**
+   * The scan gate: `false` turns it off (the record says "not scanned"), `{ required: false }` gates only
+   * when Harbor has a scanner; default: a finished scan is required.
+   */
+  scan: z
+    .union([z.literal(false), ScanSpec], {
+      error:
+        'must be `false` (no scan gate) or a mapping with `required`, `timeout` and `pollInterval` (e.g. `{ required: false }`)',
+    })
+    .prefault({}),
   copyStrategy: z
     .enum(['harbor', 'skopeo'], { error: 'must be "harbor" (server-side copy) or "skopeo"' })
     .default('harbor'),
@@ -185,6 +199,18 @@ export type PipelineFile = z.input<typeof PipelineSchema>;
 export type Pipeline = z.output<typeof PipelineSchema>;
 export type Environment = z.output<typeof EnvironmentSpec>;
 export type Verification = z.output<typeof VerificationSpec>;
+export type ScanSettings = z.output<typeof ScanSpec>;
+
+/** How an environment's scan gate behaves: `required` (default), `optional` (only with a scanner), `off`. */
+export type ScanMode = 'required' | 'optional' | 'off';
+export function scanMode(env: Environment): ScanMode {
+  if (env.scan === false) return 'off';
+  return env.scan.required === false ? 'optional' : 'required';
+}
+/** Poll interval and deadline of the scan gate (the defaults when it is off, for code that needs numbers). */
+export function scanSettings(env: Environment): ScanSettings {
+  return env.scan === false ? { timeout: '30m', pollInterval: '15s' } : env.scan;
+}
 
 /** Repository of `env` for a promotion of `repository`. */
 export function repositoryIn(env: Environment, repository: string): string {
@@ -266,6 +292,14 @@ export function formatIssues(
     const path = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
       for (const k of issue.keys) lines.push(`${formatPath([...path, k])}: ${unknownKeyMessage(k)}`);
+    } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      // `scan: false | {…}`: a mapping gets the mapping's own messages (which key, what is wrong), anything
+      // else the union's one-line explanation.
+      const nested = issue.errors.find((branch) =>
+        branch.some((i) => i.path.length > 0 || i.code === 'unrecognized_keys'),
+      );
+      if (nested) lines.push(...formatIssues(nested, path));
+      else lines.push(`${formatPath(path)}: ${issue.message}`);
     } else if (issue.code === 'invalid_type' && issue.input === undefined) {
       lines.push(
         `${formatPath(path)}: is required${issue.message.startsWith('Invalid input') ? '' : `; it ${issue.message}`}`,

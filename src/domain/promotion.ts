@@ -158,4 +158,6 @@ export interface PromotionRecord {
   /** Final proof: the same digest, signed, in every project. */
   proof: DigestProof[];
   ignoredMessages: IgnoredMessage[];
+  /** Environments whose gate ran without a scan (`scan: false`, or no scanner with `required: false`), and why. */
+  notScanned?: Record<string, string>;
 }

@@ -6,7 +6,7 @@ import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { PromotionActivities } from '../activities/contract.js';
 import { durationMs } from '../domain/duration.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../domain/failures.js';
-import type { Environment } from '../domain/pipeline.js';
+import { scanSettings, type Environment } from '../domain/pipeline.js';
 
 /** Network errors, 5xx, 429: retried with backoff; the typed failures (failures.ts) are not. */
 const RETRY = {
@@ -46,8 +46,8 @@ const OPTIONS: Record<keyof PromotionActivities, ActivityOptions> = {
  * the overall deadline (a TimeoutFailure, reported as ScannerUnavailable).
  */
 export function scanOptions(env: Environment): ActivityOptions {
-  const poll = durationMs(env.scan.pollInterval);
-  const deadline = durationMs(env.scan.timeout);
+  const poll = durationMs(scanSettings(env).pollInterval);
+  const deadline = durationMs(scanSettings(env).timeout);
   return {
     startToCloseTimeout: deadline,
     scheduleToCloseTimeout: deadline,

@@ -1,2 +1,3 @@
 /** The worker's workflowsPath: every workflow type lives here. */
 export { promoteImage } from './promotion.js';
+export { pipelineDoctor } from './doctor.js';

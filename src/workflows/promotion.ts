@@ -11,6 +11,7 @@ import {
   ApplicationFailure,
   condition,
   isCancellation,
+  patched,
   sleep,
   TimeoutFailure,
   workflowInfo,
@@ -19,7 +20,7 @@ import type { ArtifactRef, CopyResult } from '../activities/contract.js';
 import { durationMs, formatDuration } from '../domain/duration.js';
 import { FailureType } from '../domain/failures.js';
 import { isDigest } from '../domain/image-ref.js';
-import { repositoryIn, type Environment } from '../domain/pipeline.js';
+import { repositoryIn, scanMode, scanSettings, type Environment } from '../domain/pipeline.js';
 import {
   checkPromotionInput,
   plannedEnvironments,
@@ -107,8 +108,19 @@ function explain(err: unknown, where: string, timeoutType?: FailureType, timeout
   return err;
 }
 
+/** ensureScanned's answer when Harbor has no scanner for the project at all (details `{ noScanner: true }`). */
+function isNoScanner(err: unknown): boolean {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return false;
+  const d = err.cause.details?.[0] as { noScanner?: boolean } | undefined;
+  return err.cause.type === FailureType.ScannerUnavailable && d?.noScanner === true;
+}
+
 class Promotion {
   private digest = '';
+  /** Environments whose image was not scanned, and why (the record's `notScanned`). */
+  readonly notScanned: Record<string, string> = {};
+  /** Environments where Harbor has no scanner: there prevent_vul blocks nothing (for the pull prediction). */
+  private readonly noScanner = new Set<string>();
   private readonly started = new Date().toISOString();
   private readonly rec: Omit<
     PromotionRecord,
@@ -202,9 +214,22 @@ class Promotion {
 
   async awaitScanAndGate(env: Environment, index: number, notBefore?: string): Promise<void> {
     const where = this.at(env);
+    const stepName = notBefore ? 'rescanAndDetectQuarantine' : 'awaitScanAndGate';
+    const mode = scanMode(env);
+    // Versioned: histories from before optional scans never reach patched() (their mode is always
+    // `required`), and a new optional/off environment records the marker before it acts differently.
+    const optional = mode !== 'required' && patched('optional-scans');
+    if (optional && mode === 'off') {
+      const id = `${env.name}/${stepName}`;
+      this.st.start(id, 'scanning', env.name, `scan gate of ${where} is off`);
+      this.notScanned[env.name] = `not scanned: environments[${index}].scan is false`;
+      this.st.finish(id, 'skipped', this.notScanned[env.name]);
+      return;
+    }
+    const settings = scanSettings(env);
     await this.step(
       env,
-      notBefore ? 'rescanAndDetectQuarantine' : 'awaitScanAndGate',
+      stepName,
       'scanning',
       `waiting for a finished scan in ${where}`,
       async () => {
@@ -213,20 +238,27 @@ class Promotion {
           `scan ${env.project}@${this.digest.slice(7, 19)}`,
           {
             artifact: this.artifact(env),
-            pollIntervalMs: durationMs(env.scan.pollInterval),
+            pollIntervalMs: durationMs(settings.pollInterval),
             ...(notBefore && { notBefore }),
           },
           scanOptions(env),
-        ).catch((e) =>
-          Promise.reject(
+        ).catch((e) => {
+          if (optional && isNoScanner(e)) return undefined;
+          return Promise.reject(
             explain(
               e,
               `scan in ${where}`,
               FailureType.ScannerUnavailable,
-              `no finished scan within ${env.scan.timeout}; check the scanner in Harbor (Interrogation Services) or raise environments[${index}].scan.timeout`,
+              `no finished scan within ${settings.timeout}; check the scanner in Harbor (Interrogation Services) or raise environments[${index}].scan.timeout`,
             ),
-          ),
-        );
+          );
+        });
+        if (!scan) {
+          this.noScanner.add(env.name);
+          const why = `not scanned: Harbor has no scanner for ${env.project} and environments[${index}].scan.required is false (warning: no vulnerability gate ran)`;
+          this.notScanned[env.name] = why;
+          return why;
+        }
         this.st.scans[env.name] = scan;
         if (scan.status !== 'Success')
           throw fail(
@@ -364,7 +396,11 @@ class Promotion {
       const policy = await call('readProjectPolicy', `read policy of ${env.project}`, {
         project: env.project,
       });
-      const predicted = evaluatePull(policy, { signed: true, scan: this.st.scans[env.name] });
+      const predicted = evaluatePull(policy, {
+        signed: true,
+        scan: this.st.scans[env.name],
+        ...(this.noScanner.has(env.name) && { scannable: false }),
+      });
       // The manifest HEAD is the authority: a 412 is Harbor saying the image is quarantined.
       await call('checkPullable', `HEAD manifest in ${env.project}`, { artifact: this.artifact(env) });
       this.st.finish(
@@ -562,6 +598,7 @@ class Promotion {
       approvals: this.st.approvals,
       verifications: this.st.verifications,
       ignoredMessages: this.st.ignoredMessages,
+      ...(Object.keys(this.notScanned).length > 0 && { notScanned: this.notScanned }),
     };
   }
 }

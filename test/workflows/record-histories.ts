@@ -1,8 +1,9 @@
 /**
- * Records a new version of every replay fixture: `node --import tsx test/workflows/record-histories.ts`.
- * Run it after an intended, patched() change of the workflow. It never overwrites: each history is written
- * under a new name (<scenario>-v<N>.json) and appended to fixtures.sha256, so the old histories stay and
- * keep replaying (they stand for promotions still running in production). Commit both.
+ * Records a new version of replay fixtures: `node --import tsx test/workflows/record-histories.ts [scenario …]`
+ * (all scenarios by default). Run it after an intended, patched() change of the workflow, or name a new
+ * scenario to add its first fixture. It never overwrites: each history is written under a new name
+ * (<scenario>-v<N>.json) and appended to fixtures.sha256, so the old histories stay and keep replaying
+ * (they stand for promotions still running in production). Commit both.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -12,11 +13,12 @@ import { scenarios } from './scenarios.js';
 import { startTestEnv } from './helpers.js';
 import { FIXTURES, MANIFEST, nextFixtureName } from './fixtures.js';
 
-async function main() {
+async function main(only: string[]) {
   const ctx = await startTestEnv();
   try {
     mkdirSync(FIXTURES, { recursive: true });
     for (const [name, run] of Object.entries(scenarios)) {
+      if (only.length > 0 && !only.includes(name)) continue;
       const r = await run(ctx);
       // Same format as `temporal workflow show -o json`. (historyToJSON needs one protobufjs 8 copy shared
       // by @temporalio/common and /proto: package.json pins protobufjs 8.8.1 at top level for that.)
@@ -36,7 +38,7 @@ async function main() {
 }
 
 if (require.main === module)
-  void main().catch((e) => {
+  void main(process.argv.slice(2)).catch((e) => {
     console.error(e);
     process.exitCode = 1;
   });

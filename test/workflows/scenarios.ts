@@ -83,6 +83,30 @@ export const scenarios = {
       });
     });
   },
+  /** `scan: false` in dev and production, `{ required: false }` without a scanner in staging (optional-scans patch). */
+  async optionalScans(ctx: Ctx) {
+    const { acts } = mockActivities({
+      ensureScanned: async () => {
+        throw ApplicationFailure.create({
+          type: 'ScannerUnavailable',
+          nonRetryable: true,
+          message: 'no scanner is available',
+          details: [{ noScanner: true }],
+        });
+      },
+    });
+    const pipeline = testPipeline((p) => {
+      p.environments[0]!.scan = false;
+      p.environments[1]!.scan = { required: false };
+      p.environments[2]!.scan = false;
+    });
+    return runPromotion(ctx, acts, input(pipeline), async (h) => {
+      await waitForStatus(h, atGate('approval', 'production'), 60_000);
+      await h.executeUpdate(approveUpdate, { args: [{ environment: 'production', approver: 'alice' }] });
+      await waitForStatus(h, atGate('verification', 'production'), 60_000);
+      await h.signal(reportVerificationSignal, { environment: 'production', passed: true });
+    });
+  },
   async quarantined(ctx: Ctx) {
     const { acts } = mockActivities({
       checkPullable: async ({ artifact }) => {

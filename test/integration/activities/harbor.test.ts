@@ -129,6 +129,12 @@ describe('ensureScanned', () => {
         }),
         failure('ScannerUnavailable', STAGING, 'no available scanner'),
       );
+      // `scan: { required: false }` environments pass on exactly this answer (details.noScanner).
+      const err = (await activity(acts.ensureScanned, {
+        artifact: { project: STAGING, repository: repo, digest: fresh.digest },
+        pollIntervalMs: 100,
+      }).catch((e: unknown) => e)) as { details?: unknown[] };
+      assert.deepEqual(err.details, [{ noScanner: true }]);
     } finally {
       await sim.clearFaults();
     }
