@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { storedSeverity } from './severity';
 import type { VulnRec } from './store';
 
 export interface ApkPackage {
@@ -77,7 +78,7 @@ export function matchAdvisories(pkgs: ApkPackage[], advisories: Advisory[]): Vul
         package: p.name,
         version: p.version,
         fix_version: a.fixedVersion,
-        severity: a.severity,
+        severity: storedSeverity(a.severity),
         description: a.description,
         links: [`https://avd.aquasec.com/nvd/${a.id.toLowerCase()}`],
         score: a.score,
