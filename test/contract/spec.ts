@@ -28,7 +28,8 @@ export interface Spec {
 /**
  * go-swagger generates `interface{}` for a schema that is just `type: object` with no properties, so Harbor
  * sends any JSON value there (e.g. ExtraAttrs' `"architecture": "amd64"`). Mirror that: such a schema
- * accepts anything. Applied once to the dereferenced spec (shared objects are visited once).
+ * accepts anything; and an array may be `null`. Applied once to the dereferenced spec (shared objects are
+ * visited once).
  */
 function goSwaggerSemantics(node: unknown, seen = new Set<object>()): void {
   if (typeof node !== 'object' || node === null || seen.has(node)) return;
@@ -36,6 +37,8 @@ function goSwaggerSemantics(node: unknown, seen = new Set<object>()): void {
   const o = node as Record<string, unknown>;
   if (o.type === 'object' && !('properties' in o) && !('additionalProperties' in o) && !('allOf' in o))
     delete o.type;
+  // go-swagger does not omit arrays: a nil slice is sent as `null` (Harbor v2.15.2, harbor-api.md §0).
+  if (o.type === 'array') o.type = ['array', 'null'];
   for (const v of Object.values(o)) goSwaggerSemantics(v, seen);
 }
 
