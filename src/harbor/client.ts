@@ -214,21 +214,21 @@ export class HarborConnection {
   }
 
   /**
-   * Harbor's `harbor_version` (GET /systeminfo), asked once per connection and only when an answer did not
-   * parse, so the HarborIncompatible message names the version; `unknown` when that fails too.
+   * Harbor's `harbor_version` (GET /systeminfo), asked only when an answer did not parse, so the
+   * HarborIncompatible message names the version; cached per connection once known, `unknown` (and asked
+   * again next time) when /systeminfo fails or does not say.
    */
   harborVersion(): Promise<string> {
-    this.version ??= this.request({ method: 'GET', template: '/systeminfo' }).then(
-      (res) => {
-        try {
-          const v = (JSON.parse(res.body) as { harbor_version?: unknown }).harbor_version;
-          return typeof v === 'string' && v ? v : 'unknown';
-        } catch {
-          return 'unknown';
-        }
-      },
-      () => 'unknown',
-    );
+    this.version ??= this.request({ method: 'GET', template: '/systeminfo' })
+      .then((res) => {
+        const v = (JSON.parse(res.body) as { harbor_version?: unknown } | null)?.harbor_version;
+        if (typeof v !== 'string' || !v) throw new Error('no harbor_version');
+        return v;
+      })
+      .catch(() => {
+        this.version = undefined;
+        return 'unknown';
+      });
     return this.version;
   }
   private version?: Promise<string>;
