@@ -71,6 +71,7 @@ export function artifactView(c: ApiCtx): ArtifactView {
     withAccessory: boolQuery(c, 'with_accessory', false),
     mime: pickMime(c.req.headers['x-accept-vulnerabilities'] as string | undefined),
     scannerAvailable: c.sim.faults.scanner !== 'unavailable',
+    fieldOverrides: c.sim.faults.artifactFields,
   };
 }
 

@@ -1,6 +1,14 @@
 // Projects, the metadata sub-API, CVE allowlists of projects, and the effective scanner.
 import { z } from 'zod';
-import { badRequest, conflict, forbidden, notFound, unauthorized, unprocessable } from './errors';
+import {
+  badRequest,
+  conflict,
+  forbidden,
+  notFound,
+  precondition,
+  unauthorized,
+  unprocessable,
+} from './errors';
 import { readJson, sendEmpty, sendJson } from './httpx';
 import { PROJECT_NAME_RE, projectByName } from './model';
 import { paginate, pagingHeaders, parsePage, parseQ } from './paging';
@@ -268,6 +276,19 @@ function metaRoutes(): Route[] {
   ];
 }
 
+/** DeleteProject (handler/project.go): only an empty project; its members and project robots go with it. */
+function deleteProject(c: ApiCtx): void {
+  const p = requireProject(c, c.params.project_name_or_id ?? '', 'project:delete');
+  const s = c.sim.s;
+  if (s.repositories.some((r) => r.projectId === p.id))
+    throw precondition('the project contains repositories, can not be deleted');
+  s.projects = s.projects.filter((x) => x.id !== p.id);
+  s.members = s.members.filter((m) => m.projectId !== p.id);
+  s.robots = s.robots.filter((r) => !(r.level === 'project' && r.permissions[0]?.namespace === p.name));
+  c.sim.save();
+  sendEmpty(c.res, 200);
+}
+
 export function projectRoutes(): Route[] {
   return [
     {
@@ -300,6 +321,7 @@ export function projectRoutes(): Route[] {
         ),
     },
     { method: 'PUT', path: '/projects/{project_name_or_id}', handler: updateProject },
+    { method: 'DELETE', path: '/projects/{project_name_or_id}', handler: deleteProject },
     ...metaRoutes(),
     {
       method: 'GET',

@@ -2,14 +2,15 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { hashSecret } from './auth';
-import { badRequest, conflict, unauthorized, unprocessable } from './errors';
+import { badRequest, conflict, notFound, unauthorized, unprocessable } from './errors';
 import { readJson, sendEmpty, sendJson } from './httpx';
 import { PROJECT_NAME_RE, projectByName } from './model';
-import { paginate, pagingHeaders, parsePage } from './paging';
+import { paginate, pagingHeaders, parsePage, parseQ } from './paging';
 import { can, isAuthenticated, isSysadmin } from './rbac';
 import { allowlistJson, omitEmpty } from './render';
 import { allowlistItems } from './api-projects';
 import { deny, requireSysadmin } from './api-common';
+import { robotPermissionValid } from './robot-permissions';
 import type { Route } from './router';
 import type { RobotPermission } from './store';
 import { now } from './store';
@@ -21,12 +22,12 @@ const RobotCreateSchema = z
     name: z.string(),
     description: z.string().optional(),
     secret: z.string().optional(),
-    level: z.enum(['system', 'project']),
+    level: z.string(),
     disable: z.boolean().optional(),
     duration: z.number().int(),
     permissions: z.array(
       z.object({
-        kind: z.enum(['project', 'system']),
+        kind: z.string(),
         namespace: z.string(),
         access: z.array(
           z.object({ resource: z.string(), action: z.string(), effect: z.string().optional() }).passthrough(),
@@ -176,7 +177,26 @@ export function systemRoutes(): Route[] {
       handler: (c) => {
         requireSysadmin(c);
         const page = parsePage(c.query);
-        const all = c.sim.s.robots;
+        // Without `q=Level=project,ProjectID=N` Harbor lists system-level robots only (handler/robot.go).
+        const q = Object.fromEntries(
+          parseQ(c.query.get('q')).map((x) => [
+            x.key,
+            x.kind === 'exact' || x.kind === 'fuzzy' ? x.value : '',
+          ]),
+        );
+        const level = q.Level ?? 'system';
+        if (level !== 'system' && level !== 'project') throw badRequest('bad request error level input');
+        let projectName: string | undefined;
+        if (level === 'project') {
+          if (!q.ProjectID) throw badRequest('must with project ID when to query project robots');
+          const pid = Number(q.ProjectID);
+          if (!Number.isInteger(pid) || pid <= 0) throw badRequest('ProjectID must be a positive integer');
+          projectName = c.sim.s.projects.find((p) => p.id === pid)?.name ?? '';
+        }
+        const all = c.sim.s.robots.filter(
+          (r) => r.level === level && (level === 'system' || r.permissions[0]?.namespace === projectName),
+        );
+        const adminId = c.sim.s.users.find((u) => u.username === 'admin')?.id;
         const body = paginate(all, page).map((r) =>
           omitEmpty({
             id: r.id,
@@ -187,12 +207,30 @@ export function systemRoutes(): Route[] {
             expires_at: r.expiresAt,
             duration: r.expiresAt === -1 ? -1 : undefined,
             editable: true,
+            creator_type: r.creatorType ?? 'local',
+            creator_ref: r.creatorRef ?? adminId,
             permissions: r.permissions,
             creation_time: r.creationTime,
             update_time: r.creationTime,
           }),
         );
         sendJson(c.res, 200, body, pagingHeaders(c.path, c.query, page, all.length));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/robots/{robot_id}',
+      handler: (c) => {
+        if (!isAuthenticated(c.id)) throw unauthorized();
+        const id = Number(c.params.robot_id);
+        const r = c.sim.s.robots.find((x) => x.id === id);
+        if (!r) throw notFound(`robot ${c.params.robot_id} not found`);
+        const p =
+          r.level === 'project' ? projectByName(c.sim.s, r.permissions[0]?.namespace ?? '') : undefined;
+        if (!(p ? can(c.sim.s, c.id, p, 'robot:delete') : isSysadmin(c.id))) deny(c);
+        c.sim.s.robots = c.sim.s.robots.filter((x) => x.id !== id);
+        c.sim.save();
+        sendEmpty(c.res, 200);
       },
     },
     {
@@ -206,13 +244,27 @@ export function systemRoutes(): Route[] {
         const b = parsed.data;
         if (!PROJECT_NAME_RE.test(b.name))
           throw badRequest(`bad request: robot name is not in lower case or contains illegal characters`);
+        // Harbor's checks, in its order (src/server/v2.0/handler/robot.go, validate).
         if (b.duration !== -1 && b.duration <= 0)
-          throw badRequest('bad request: duration must be either -1(Never) or a positive integer');
+          throw badRequest(
+            `bad request error duration input: ${b.duration}, duration must be either -1(Never) or a positive integer`,
+          );
+        if (b.level !== 'system' && b.level !== 'project')
+          throw badRequest(`bad request error level input: ${b.level}`);
+        if (b.permissions.length === 0) throw badRequest('bad request empty permission');
+        if (b.permissions.some((p) => p.access.length === 0)) throw badRequest('bad request empty access');
+        if (b.level === 'project' && b.permissions.length > 1) throw badRequest('bad request permission');
+        for (const perm of b.permissions) {
+          if (perm.kind !== 'system' && perm.kind !== 'project')
+            throw badRequest(`bad request permission level: ${perm.kind}`);
+          for (const a of perm.access)
+            if (!robotPermissionValid(perm.kind, a.resource, a.action))
+              throw badRequest(`bad request permission: ${a.resource}:${a.action}`);
+        }
         let full: string;
         if (b.level === 'project') {
           const perm = b.permissions[0];
-          if (b.permissions.length !== 1 || !perm || perm.kind !== 'project')
-            throw badRequest('bad request: bad request permission');
+          if (!perm || perm.kind !== 'project') throw badRequest('bad request permission');
           const p = projectByName(c.sim.s, perm.namespace);
           if (!p) throw badRequest(`bad request: project ${perm.namespace} not found`);
           if (!can(c.sim.s, c.id, p, 'robot:create')) deny(c);
@@ -237,6 +289,8 @@ export function systemRoutes(): Route[] {
           description: b.description ?? '',
           permissions: b.permissions as RobotPermission[],
           creationTime: t,
+          creatorType: c.id.kind === 'robot' ? 'robot' : 'local',
+          creatorRef: c.id.kind === 'robot' ? c.id.robot.id : c.id.kind === 'user' ? c.id.user.id : 0,
         });
         c.sim.save();
         sendJson(

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { identifyRequest } from './auth';
 import { badRequest, notFound, unauthorized } from './errors';
-import { FAMILIES, FaultRuleSchema, ScannerModeSchema, type Family } from './faults';
+import { ArtifactFieldsSchema, FAMILIES, FaultRuleSchema, ScannerModeSchema, type Family } from './faults';
 import { readJson, sendJson } from './httpx';
 import { isSysadmin } from './rbac';
 import type { Sim } from './sim';
@@ -12,6 +12,7 @@ const FaultsBody = z
   .object({
     rules: z.partialRecord(z.enum(FAMILIES), FaultRuleSchema).optional(),
     scanner: ScannerModeSchema.optional(),
+    artifactFields: ArtifactFieldsSchema.optional(),
   })
   .strict();
 const DurationBody = z.object({ ms: z.number().int().min(-1).max(3_600_000) }).strict();
@@ -26,7 +27,7 @@ function parse<T>(schema: z.ZodType<T>, v: unknown): T {
 }
 
 function faultsView(sim: Sim): unknown {
-  return { rules: sim.faults.rules, scanner: sim.faults.scanner };
+  return { rules: sim.faults.rules, scanner: sim.faults.scanner, artifactFields: sim.faults.artifactFields };
 }
 
 export async function handleControl(
@@ -46,6 +47,7 @@ export async function handleControl(
       sim.faults.rules = {};
       for (const [f, r] of Object.entries(b.rules ?? {})) sim.faults.rules[f as Family] = r;
       if (b.scanner) sim.faults.scanner = b.scanner;
+      sim.faults.artifactFields = b.artifactFields ?? {};
       sim.log(`faults set: ${JSON.stringify(faultsView(sim))}`);
       return sendJson(res, 200, faultsView(sim));
     }

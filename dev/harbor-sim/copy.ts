@@ -1,5 +1,5 @@
 // CopyArtifact (harbor-api.md §4): synchronous, server-side (cross-repository blob mounts), every source
-// tag, accessories deeply on the first copy only, then PUSH_ARTIFACT (auto-scan) after the response.
+// tag, accessories deeply on the first copy only, then PUSH_ARTIFACT (auto-scan Pending before the 201).
 import { HarborError, badRequest, denied, notFound, unprocessable } from './errors';
 import { sendEmpty } from './httpx';
 import { linkAccessory, recordManifest } from './manifest';
@@ -98,11 +98,13 @@ export async function copyArtifact(c: ApiCtx): Promise<void> {
   if (from === null || from === '') throw unprocessable(['from in query is required']);
   const dstProjectName = c.params.project_name ?? '';
   const dstRepoName = `${dstProjectName}/${c.params.repository_name ?? ''}`;
-  const ref = parseFrom(from);
-  if (!ref) throw badRequest(`invalid input: ${from}`);
-  // quota middleware first: destination project, then the source artifact (400, before any auth check)
+  // quota middleware first: destination project, then the source artifact (400, before any auth check).
+  // It looks the source up before the handler parses `from`, so on Harbor v2.15.2 a malformed `from` answers
+  // 400 `artifact <from> not found` (measured, real-harbor.md), not the handler's `invalid input`.
   const dstProject = projectByName(s, dstProjectName);
   if (!dstProject) throw notFound(`project ${dstProjectName} not found`);
+  const ref = parseFrom(from);
+  if (!ref) throw badRequest(`artifact ${from} not found`);
   const srcRepo = repoByName(s, ref.repo);
   const src = srcRepo ? artifactByRef(s, srcRepo, ref.digest ?? ref.tag ?? '') : undefined;
   if (!src) throw badRequest(`artifact ${from} not found`);
@@ -121,12 +123,10 @@ export async function copyArtifact(c: ApiCtx): Promise<void> {
       ? e
       : new HarborError('UNKNOWN', e instanceof Error ? e.message : String(e), 500);
   }
+  // PUSH_ARTIFACT → auto-scan. On Harbor v2.15.2 the copy's auto-scan is already Pending when the 201 is
+  // seen: no window in which a pull or an overview sees the copy "not scanned" or a stale report.
+  for (const a of ensured) sim.onPush(dstProject, a, { now: true });
   sim.save();
-  c.res.on('finish', () =>
-    setImmediate(() => {
-      for (const a of ensured) sim.onPush(dstProject, a);
-    }),
-  );
   const repoSeg = encodeURIComponent(c.params.repository_name ?? '');
   sendEmpty(c.res, 201, {
     Location: `/api/v2.0/projects/${dstProjectName}/repositories/${repoSeg}/artifacts/${ref.digest ?? ref.tag}`,

@@ -34,9 +34,16 @@ const STATUS_CODE: Record<number, string> = {
   412: 'PRECONDITION',
 };
 
+/**
+ * Artifact fields replaced in every REST artifact answer (GET and list), e.g. `{"tags": 42}`: a Harbor whose
+ * answer changed shape, to prove the client fails with HarborIncompatible instead of retrying.
+ */
+export const ArtifactFieldsSchema = z.record(z.string().min(1), z.unknown());
+
 export class Faults {
   rules: Partial<Record<Family, FaultRule>> = {};
   scanner: ScannerMode = 'ok';
+  artifactFields: Record<string, unknown> = {};
   counters: Record<string, Counter> = {};
 
   counter(f: Family): Counter {
@@ -50,6 +57,7 @@ export class Faults {
   clear(): void {
     this.rules = {};
     this.scanner = 'ok';
+    this.artifactFields = {};
   }
 
   /** Sleep for the configured latency, then maybe throw the injected error. copy/scan fall back to the api rule. */

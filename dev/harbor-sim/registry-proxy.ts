@@ -231,6 +231,7 @@ function referrers(
   const h: Record<string, string | number> = {
     'Content-Type': 'application/vnd.oci.image.index.v1+json',
     'Content-Length': Buffer.byteLength(body),
+    'X-Total-Count': manifests.length, // Harbor v2.15.2 sends it on referrers too (real-harbor.md)
   };
   if (artifactType) h['OCI-Filters-Applied'] = 'artifactType';
   res.writeHead(200, h);

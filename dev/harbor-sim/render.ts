@@ -1,4 +1,5 @@
-// JSON shapes of the REST API, omitempty like go-swagger: empty arrays/strings/zero values are left out.
+// JSON shapes of the REST API, omitempty like go-swagger: empty strings, zero values and nil objects are left
+// out; arrays are not omitempty, a nil slice is sent as `null` (harbor-api.md §0, measured on v2.15.2).
 import type { Identity } from './rbac';
 import { roleIds } from './rbac';
 import type { AccessoryRec, AllowlistRec, ArtifactRec, ProjectRec, RepoRec, State, TagRec } from './store';
@@ -36,14 +37,17 @@ export function omitEmpty(o: Record<string, unknown>, keep: string[] = []): Reco
 }
 
 export function allowlistJson(a: AllowlistRec): Record<string, unknown> {
-  return omitEmpty({
-    id: a.id,
-    project_id: a.projectId,
-    expires_at: a.expiresAt ?? undefined,
-    items: a.items.map((cve_id) => ({ cve_id })),
-    creation_time: a.creationTime,
-    update_time: a.updateTime,
-  });
+  return omitEmpty(
+    {
+      id: a.id,
+      project_id: a.projectId,
+      expires_at: a.expiresAt ?? undefined,
+      items: a.items.map((cve_id) => ({ cve_id })),
+      creation_time: a.creationTime,
+      update_time: a.updateTime,
+    },
+    ['items'], // Harbor v2.15.2 sends `"items": []` for an empty allowlist (real-harbor.md)
+  );
 }
 
 export function projectJson(s: State, p: ProjectRec, id: Identity): Record<string, unknown> {
@@ -133,6 +137,8 @@ export interface ArtifactView {
   withAccessory: boolean;
   mime: string | null;
   scannerAvailable: boolean;
+  /** Fault injection (`/_sim/faults` `artifactFields`): fields replaced in the answer as given. */
+  fieldOverrides?: Record<string, unknown>;
 }
 
 /** Can the (Trivy-like) scanner scan this artifact? Images and indexes of images, never accessories. */
@@ -161,37 +167,51 @@ export function artifactJson(s: State, art: ArtifactRec, v: ArtifactView): Recor
     const r = s.reports.find((x) => x.digest === art.digest);
     if (r) scanOverview = { [v.mime]: overview(r) };
   }
-  return omitEmpty({
-    id: art.id,
-    type: art.type,
-    media_type: art.mediaType,
-    manifest_media_type: art.manifestMediaType,
-    artifact_type: art.artifactType,
-    project_id: project.id,
-    repository_id: repo.id,
-    repository_name: repo.name,
-    digest: art.digest,
-    size: art.size,
-    icon: art.type === 'IMAGE' ? IMAGE_ICON : '',
-    push_time: art.pushTime,
-    pull_time: art.pullTime || ZERO_TIME,
-    extra_attrs: Object.keys(art.extraAttrs).length ? art.extraAttrs : undefined,
-    annotations: Object.keys(art.annotations).length ? art.annotations : undefined,
-    references: art.children.map((c) => {
-      const child = s.artifacts.find((a) => a.repositoryId === repo.id && a.digest === c.digest);
-      return omitEmpty({
-        parent_id: art.id,
-        child_id: child?.id ?? 0,
-        child_digest: c.digest,
-        platform: c.platform,
-        annotations: c.annotations,
-      });
-    }),
-    tags: v.withTag ? tagsOf(s, art).map(tagJson) : undefined,
-    addition_links: Object.keys(links).length ? links : undefined,
-    scan_overview: scanOverview,
-    accessories: v.withAccessory ? accessoriesOf(s, art).map((a) => accessoryJson(s, a)) : undefined,
+  const references = art.children.map((c) => {
+    const child = s.artifacts.find((a) => a.repositoryId === repo.id && a.digest === c.digest);
+    return omitEmpty({
+      parent_id: art.id,
+      child_id: child?.id ?? 0,
+      child_digest: c.digest,
+      platform: c.platform,
+      annotations: c.annotations,
+    });
   });
+  const tags = v.withTag ? tagsOf(s, art).map(tagJson) : [];
+  const accessories = v.withAccessory ? accessoriesOf(s, art).map((a) => accessoryJson(s, a)) : [];
+  const json = omitEmpty(
+    {
+      id: art.id,
+      type: art.type,
+      media_type: art.mediaType,
+      manifest_media_type: art.manifestMediaType,
+      artifact_type: art.artifactType,
+      project_id: project.id,
+      repository_id: repo.id,
+      repository_name: repo.name,
+      digest: art.digest,
+      size: art.size,
+      icon: art.type === 'IMAGE' ? IMAGE_ICON : '',
+      push_time: art.pushTime,
+      pull_time: art.pullTime || ZERO_TIME,
+      extra_attrs: Object.keys(art.extraAttrs).length ? art.extraAttrs : undefined,
+      annotations: Object.keys(art.annotations).length ? art.annotations : undefined,
+      // go-swagger does not omit arrays: Harbor v2.15.2 sends a nil slice as `null` (harbor-api.md §0).
+      references: nilArray(references),
+      tags: nilArray(tags),
+      addition_links: Object.keys(links).length ? links : undefined,
+      scan_overview: scanOverview,
+      accessories: nilArray(accessories),
+      labels: null, // the sim has no labels
+    },
+    ['references', 'tags', 'accessories', 'labels'],
+  );
+  return { ...json, ...v.fieldOverrides };
+}
+
+/** An empty (or not requested) array as Harbor sends it: `null`. */
+export function nilArray<T>(a: T[]): T[] | null {
+  return a.length ? a : null;
 }
 
 /** What artifact lists show: no accessories; untagged index children only when asked. */

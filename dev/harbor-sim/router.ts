@@ -46,33 +46,32 @@ export class Router {
   }
 
   /**
-   * Match a raw path (below /api/v2.0). Like Go's router the path is percent-decoded once before
-   * matching; `repository_name` is decoded a second time by the handler (double encoding).
+   * Match a raw path (below /api/v2.0). Like go-openapi's router in Harbor core, the ESCAPED path is matched
+   * and each parameter is percent-decoded once; the handler decodes `repository_name` a second time. So
+   * `team%252Fapp` (double-encoded, as documented) and `team%2Fapp` (single-encoded) both read `team/app`,
+   * while a plain `team/app` has one segment too many and is a 404, as on Harbor v2.15.2.
    */
   match(method: string, rawPath: string): { route: Route; params: Record<string, string> } {
-    let path: string;
-    try {
-      path = decodeURIComponent(rawPath);
-    } catch {
-      throw badRequest('invalid URL escape');
-    }
+    const decode = (v: string, what: string): string => {
+      try {
+        return decodeURIComponent(v);
+      } catch {
+        throw badRequest(what);
+      }
+    };
+    decode(rawPath, 'invalid URL escape'); // a malformed escape anywhere is a 400, not a 404
     let methodMismatch = false;
     for (const c of this.compiled) {
-      const m = c.re.exec(path);
+      const m = c.re.exec(rawPath);
       if (!m) continue;
       if (c.route.method !== method) {
         methodMismatch = true;
         continue;
       }
       const params: Record<string, string> = {};
-      c.names.forEach((n, i) => (params[n] = m[i + 1] ?? ''));
-      if (params.repository_name !== undefined) {
-        try {
-          params.repository_name = decodeURIComponent(params.repository_name);
-        } catch {
-          throw badRequest('invalid repository name');
-        }
-      }
+      c.names.forEach((n, i) => (params[n] = decode(m[i + 1] ?? '', 'invalid URL escape')));
+      if (params.repository_name !== undefined)
+        params.repository_name = decode(params.repository_name, 'invalid repository name');
       return { route: c.route, params };
     }
     if (methodMismatch) throw new HarborError('METHOD_NOT_ALLOWED', `method ${method} is not allowed`);

@@ -2,6 +2,7 @@
 // findings read from the image's own layers (lib/apk/db/installed) against advisories.json.
 import { randomUUID } from 'node:crypto';
 import { scanImages } from '../scan-core/findings';
+import { storedSeverity } from './severity';
 import { loadAdvisories } from './apk';
 import { conflict } from './errors';
 import { isFinal } from './report';
@@ -184,10 +185,12 @@ export class Scanner {
           .map((c) => s.artifacts.find((a) => a.repositoryId === repo.id && a.digest === c.digest))
           .filter((a) => a !== undefined)
       : [art];
-    return scanImages(
+    const found = await scanImages(
       images.map((img) => img.layers),
       (digest) => this.sim.registry.blobStream(repo.name, digest),
       loadAdvisories(),
     );
+    // stored as Harbor's report converter stores it (a scanner's Negligible becomes None)
+    return found.map((f) => ({ ...f, severity: storedSeverity(f.severity) }));
   }
 }

@@ -30,8 +30,21 @@ export function parseThreshold(v: string | undefined): string {
   return 'Unknown';
 }
 
+/**
+ * The overall severity of a report as Harbor computes it (vuln.GetSeveritySummary): start at None and take a
+ * finding's severity only when it ranks strictly higher, so Unknown-only findings still read `None`.
+ */
 export function highest(sevs: string[]): Severity {
   let best: string = 'None';
-  for (const s of sevs) if (rank(s) > rank(best) || best === 'None') best = s;
+  for (const s of sevs) if (rank(s) > rank(best)) best = s;
   return best as Severity;
+}
+
+/**
+ * A finding's severity as Harbor v2.15.2 stores it: its report converter runs every scanner severity through
+ * vuln.ParseSeverityVersion3 (pkg/scan/postprocessors), so a scanner's `Negligible` is kept, counted and shown
+ * as `None`, and anything unrecognised as `Unknown`.
+ */
+export function storedSeverity(sev: string): Severity {
+  return parseThreshold(sev) as Severity;
 }

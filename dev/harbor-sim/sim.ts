@@ -47,10 +47,17 @@ export class Sim {
     this.store.save();
   }
 
-  /** PUSH_ARTIFACT: auto-scan where the project asks for it. Accessories are skipped silently. */
-  onPush(project: ProjectRec, art: ArtifactRec): void {
+  /**
+   * PUSH_ARTIFACT: auto-scan where the project asks for it. Accessories are skipped silently. A push starts
+   * it after `autoScanDelayMs`; a copy (`now`) starts it before its 201 is sent, as Harbor v2.15.2 does.
+   */
+  onPush(project: ProjectRec, art: ArtifactRec, o: { now?: boolean } = {}): void {
     if (project.metadata.auto_scan !== 'true' || this.faults.scanner === 'unavailable') return;
     if (!scannable(this.s, art)) return;
+    if (o.now) {
+      this.scanner.tryStart(art);
+      return;
+    }
     const fire = (): void => {
       this.pendingAutoScans.delete(timer);
       const live = this.s.artifacts.find((a) => a.id === art.id);

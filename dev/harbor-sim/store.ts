@@ -62,6 +62,9 @@ export interface RobotRec {
   description: string;
   permissions: RobotPermission[];
   creationTime: string;
+  /** Who created it: `local` (a user) or `robot`, and that one's id; seeded robots: the admin. */
+  creatorType?: 'local' | 'robot';
+  creatorRef?: number;
 }
 export interface RepoRec {
   id: number;

@@ -53,7 +53,10 @@ export function retryable(message: string, cause?: Error, nextRetryDelayMs?: num
 export function toFailure(err: unknown, fc: FailureContext, username?: string): unknown {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof HarborNetworkError) return retryable(`${fc.action}: ${err.message}`);
-  if (err instanceof HarborResponseError) return retryable(`${fc.action}: ${err.message}`);
+  // Not transient: the same Harbor gives the same answer on every retry (HarborIncompatibleError says which
+  // endpoint, field and Harbor version), so fail in seconds instead of retrying until schedule-to-close.
+  if (err instanceof HarborResponseError)
+    return nonRetryable(FailureType.HarborIncompatible, `${fc.action}: ${err.message}`);
   if (err instanceof SpawnError)
     return nonRetryable(FailureType.InvalidInput, `${fc.action}: ${err.message}`);
   if (!(err instanceof HarborHttpError)) return err;

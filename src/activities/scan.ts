@@ -7,7 +7,10 @@ const ZERO_TIME = /^0001-01-01/;
 const SEVERITIES: Severity[] = ['Critical', 'High', 'Medium', 'Low', 'Negligible', 'Unknown', 'None'];
 
 /** The one report in `scan_overview` (keyed by mime type; accept whichever key Harbor used). */
-export function pickOverview(artifact: Artifact): NativeReportSummary | undefined {
+export function pickOverview(artifact: {
+  digest: string;
+  scan_overview?: Artifact['scan_overview'];
+}): NativeReportSummary | undefined {
   const entries = Object.entries(artifact.scan_overview ?? {});
   const preferred = entries.find(([k]) => k.startsWith('application/vnd.security.vulnerability.report'));
   return (preferred ?? entries[0])?.[1];

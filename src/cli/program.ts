@@ -30,7 +30,15 @@ import {
 } from './connection.js';
 import { CliError, describeError, usage, type ErrorContext } from './errors.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
-import { failureLines, renderList, renderRecord, renderStatus, type ListRow } from './render.js';
+import {
+  failureLines,
+  renderList,
+  renderRecord,
+  renderStatus,
+  retryingActivities,
+  retryingLines,
+  type ListRow,
+} from './render.js';
 import { prepareStart } from './start.js';
 import { registerDoctor, startChecks } from './commands/doctor.js';
 import { PROMOTE_WORKFLOW_TYPE } from '../workflows/start.js';
@@ -450,6 +458,7 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
         ? await queryStatus(client, handle, s.settings.taskQueue)
         : await queryStatus(client, handle, s.settings.taskQueue, 3_000).catch(() => undefined);
       const outcome = running ? undefined : await outcomeOf(handle, desc.status.name);
+      const retrying = running ? retryingActivities(desc.raw.pendingActivities) : [];
       if (s.json) {
         s.printJson({
           workflowId: handle.workflowId,
@@ -457,12 +466,15 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
           status: desc.status.name,
           url,
           promotion: st ?? null,
+          ...(retrying.length > 0 && { retrying }),
           ...(outcome?.status === 'COMPLETED' && { record: outcome.record }),
           ...(outcome && outcome.status !== 'COMPLETED' && { failure: outcome.failure }),
         });
         return;
       }
-      const lines = st ? renderStatus(st, { url }) : [`${handle.workflowId}`, `  UI: ${url}`];
+      const lines = st
+        ? renderStatus(st, { url, retrying })
+        : [`${handle.workflowId}`, ...retryingLines(retrying), `  UI: ${url}`];
       lines.splice(1, 0, `  workflow ${desc.status.name.toLowerCase()} (run ${desc.runId})`);
       if (outcome?.status === 'COMPLETED') lines.push('', ...renderRecord(outcome.record).slice(1));
       else if (outcome && !st?.failure) lines.push(...failureLines(outcome.failure).map((l) => `  ${l}`));

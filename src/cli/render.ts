@@ -44,8 +44,72 @@ function elapsed(a?: string, b?: string): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
+/** A Temporal failure as `describe()` returns it (raw proto): message, type and the cause chain. */
+export interface RawFailure {
+  message?: string | null;
+  cause?: RawFailure | null;
+  applicationFailureInfo?: { type?: string | null } | null;
+}
+
+/** The fields of a raw `PendingActivityInfo` the board reads (structural, so tests can pass plain objects). */
+export interface RawPendingActivity {
+  activityType?: { name?: string | null } | null;
+  attempt?: number | null;
+  maximumAttempts?: number | null;
+  lastFailure?: RawFailure | null;
+  nextAttemptScheduleTime?: { seconds?: number | string | { toNumber(): number } | null } | null;
+}
+
+/** An activity Temporal is retrying, as `status`/`watch` show it (the workflow itself cannot see retries). */
+export interface RetryingActivity {
+  activity: string;
+  attempt: number;
+  /** `<Type>: <message>`, then each cause's message (`… ← cause`). */
+  lastFailure: string;
+  nextAttemptAt?: string;
+}
+
+function seconds(v: NonNullable<RawPendingActivity['nextAttemptScheduleTime']>['seconds']): number {
+  if (v === null || v === undefined) return NaN;
+  return typeof v === 'object' ? v.toNumber() : Number(v);
+}
+
+/** The retrying activities of `handle.describe().raw.pendingActivities`: those with a last failure. */
+export function retryingActivities(
+  pending: readonly RawPendingActivity[] | null | undefined,
+): RetryingActivity[] {
+  const out: RetryingActivity[] = [];
+  for (const p of pending ?? []) {
+    if (!p.lastFailure) continue;
+    const parts: string[] = [];
+    for (let f: RawFailure | null | undefined = p.lastFailure, i = 0; f && i < 5; f = f.cause, i++) {
+      const type = f.applicationFailureInfo?.type;
+      if (f.message) parts.push(type ? `${type}: ${f.message}` : f.message);
+    }
+    const next = seconds(p.nextAttemptScheduleTime?.seconds);
+    out.push({
+      activity: p.activityType?.name ?? 'activity',
+      attempt: p.attempt ?? 1,
+      lastFailure: parts.join(' ← ') || 'failed (no message)',
+      ...(Number.isFinite(next) && next > 0 && { nextAttemptAt: new Date(next * 1000).toISOString() }),
+    });
+  }
+  return out;
+}
+
+/** One line per retrying activity: which, the attempt, the last failure, when it runs again. */
+export function retryingLines(retrying: readonly RetryingActivity[]): string[] {
+  return retrying.map(
+    (r) =>
+      `  retrying ${r.activity} (attempt ${r.attempt}${r.nextAttemptAt ? `, next at ${clock(r.nextAttemptAt)}` : ''}): ${oneLine(r.lastFailure, 400)}`,
+  );
+}
+
 /** The status board: header, one line per step, the pending gate and the command that moves it. */
-export function renderStatus(st: PromotionStatus, extra: { url?: string } = {}): string[] {
+export function renderStatus(
+  st: PromotionStatus,
+  extra: { url?: string; retrying?: readonly RetryingActivity[] } = {},
+): string[] {
   const lines: string[] = [];
   lines.push(`${st.promotionId}`);
   lines.push(
@@ -71,12 +135,13 @@ export function renderStatus(st: PromotionStatus, extra: { url?: string } = {}):
     lines.push(
       `  ignored ${m.kind} for ${m.environment}${m.approver ? ` from ${m.approver}` : ''}: ${m.reason}`,
     );
+  if (!st.failure) lines.push(...retryingLines(extra.retrying ?? []));
   if (extra.url) lines.push(`  UI: ${extra.url}`);
   return lines;
 }
 
 /** One line for plain (non-TTY) watch output: printed when something changed. */
-export function statusLine(st: PromotionStatus): string {
+export function statusLine(st: PromotionStatus, retrying: readonly RetryingActivity[] = []): string {
   const active = st.steps.find((s) => s.state === 'running' || s.state === 'waiting');
   const what = st.pendingGate
     ? `waiting for ${st.pendingGate.needs}${st.pendingGate.command ? ` — ${st.pendingGate.command}` : ''}`
@@ -85,7 +150,9 @@ export function statusLine(st: PromotionStatus): string {
       : st.failure
         ? `failed: ${oneLine(st.failure, 400)}`
         : '';
-  return `${new Date().toISOString().slice(11, 19)} ${st.stage.padEnd(17)} ${st.currentEnvironment.padEnd(12)} ${what}`.trimEnd();
+  const r = st.failure ? undefined : retrying[0];
+  const retry = r ? ` — retrying ${r.activity} (attempt ${r.attempt}): ${oneLine(r.lastFailure, 400)}` : '';
+  return `${new Date().toISOString().slice(11, 19)} ${st.stage.padEnd(17)} ${st.currentEnvironment.padEnd(12)} ${what}${retry}`.trimEnd();
 }
 
 export interface ListRow {

@@ -10,7 +10,7 @@ import type { PromotionRecord } from '../domain/promotion.js';
 import { statusQuery, type PromotionStatus } from '../workflows/messages.js';
 import { CliError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
-import { renderStatus, statusLine } from './render.js';
+import { renderStatus, retryingActivities, statusLine } from './render.js';
 
 export interface Out {
   stdout: { write(s: string): unknown; isTTY?: boolean; columns?: number };
@@ -139,11 +139,13 @@ export async function watchPromotion(
       last = err.message;
     }
     if (st) {
+      // Temporal retries activities without telling the workflow: their last failure comes from describe().
+      const retrying = retryingActivities(desc.raw.pendingActivities);
       const gate = st.pendingGate;
       const human = gate && (gate.kind === 'approval' || (gate.kind === 'verification' && gate.command));
       if (opts.untilWaiting && gate && human) {
-        if (tty) draw(renderStatus(st, { url: opts.url }));
-        else if (!opts.json) out.stdout.write(`${statusLine(st)}\n`);
+        if (tty) draw(renderStatus(st, { url: opts.url, retrying }));
+        else if (!opts.json) out.stdout.write(`${statusLine(st, retrying)}\n`);
         return { status: 'WAITING', exitCode: 0, gate };
       }
       if (opts.json) {
@@ -152,13 +154,17 @@ export async function watchPromotion(
           st.currentEnvironment,
           st.pendingGate,
           st.steps.map((s) => s.state),
+          retrying.map((r) => [r.activity, r.attempt, r.lastFailure]),
         ]);
-        if (key !== last) out.stdout.write(`${JSON.stringify({ event: 'status', status: st })}\n`);
+        if (key !== last)
+          out.stdout.write(
+            `${JSON.stringify({ event: 'status', status: st, ...(retrying.length && { retrying }) })}\n`,
+          );
         last = key;
       } else if (tty) {
-        draw(renderStatus(st, { url: opts.url }));
+        draw(renderStatus(st, { url: opts.url, retrying }));
       } else {
-        const line = statusLine(st);
+        const line = statusLine(st, retrying);
         const key = line.slice(9); // without the clock
         if (key !== last) out.stdout.write(`${line}\n`);
         last = key;

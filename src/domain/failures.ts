@@ -14,6 +14,12 @@ export const FailureType = {
   VerificationFailed: 'VerificationFailed',
   ApprovalRejected: 'ApprovalRejected',
   ApprovalExpired: 'ApprovalExpired',
+  /**
+   * Harbor answered in a shape this client cannot read (a field of another type, a body that is not JSON).
+   * The same Harbor answers the same way on every retry, so it fails at once and names the endpoint, the
+   * field and Harbor's version: upgrade harbor-promote or report it.
+   */
+  HarborIncompatible: 'HarborIncompatible',
   /** A wait that is not over yet (scan still running): retried by the activity retry policy, logged as benign. */
   NotReady: 'NotReady',
 } as const;

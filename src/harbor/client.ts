@@ -11,9 +11,10 @@ import { Pool, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import {
   errorFromResponse,
+  fieldPath,
   HarborError,
+  HarborIncompatibleError,
   HarborNetworkError,
-  HarborResponseError,
   isTransient,
   type RequestContext,
 } from './errors.js';
@@ -185,10 +186,10 @@ export class HarborConnection {
     return { status: res.statusCode, headers: res.headers, body: text, requestId };
   }
 
-  /** GET + JSON + zod. */
+  /** GET + JSON + zod. A 2xx answer of another shape throws HarborIncompatibleError. */
   async getJson<S extends z.ZodType>(schema: S, spec: Omit<RequestSpec, 'method'>): Promise<z.infer<S>> {
     const res = await this.request({ ...spec, method: 'GET' });
-    return parseJson(schema, res, spec.template);
+    return this.parseJson(schema, res, spec.template);
   }
 
   /** GET every page of a list endpoint (page_size 100, following `Link: rel="next"`, bounded by X-Total-Count). */
@@ -201,8 +202,9 @@ export class HarborConnection {
         method: 'GET',
         query: { ...spec.query, page, page_size: pageSize },
       });
-      const data = parseJson(schema.array(), res, spec.template) as z.infer<S>[];
-      items.push(...data);
+      // An empty list may come as `null` (a nil Go slice), like every other array Harbor sends.
+      const data = (await this.parseJson(schema.array().nullable(), res, spec.template)) ?? [];
+      items.push(...(data as z.infer<S>[]));
       const total = Number(header(res.headers, 'x-total-count') ?? NaN);
       const hasNext = nextLink(header(res.headers, 'link')) !== undefined;
       if (data.length === 0 || (!hasNext && (Number.isNaN(total) || items.length >= total))) break;
@@ -210,39 +212,66 @@ export class HarborConnection {
     }
     return items;
   }
+
+  /**
+   * Harbor's `harbor_version` (GET /systeminfo), asked only when an answer did not parse, so the
+   * HarborIncompatible message names the version; cached per connection once known, `unknown` (and asked
+   * again next time) when /systeminfo fails or does not say.
+   */
+  harborVersion(): Promise<string> {
+    this.version ??= this.request({ method: 'GET', template: '/systeminfo' })
+      .then((res) => {
+        const v = (JSON.parse(res.body) as { harbor_version?: unknown } | null)?.harbor_version;
+        if (typeof v !== 'string' || !v) throw new Error('no harbor_version');
+        return v;
+      })
+      .catch(() => {
+        this.version = undefined;
+        return 'unknown';
+      });
+    return this.version;
+  }
+  private version?: Promise<string>;
+
+  private async parseJson<S extends z.ZodType>(
+    schema: S,
+    res: RawResponse,
+    template: string,
+  ): Promise<z.infer<S>> {
+    const ctx: RequestContext = { method: 'GET', path: template, requestId: res.requestId, api: 'rest' };
+    const endpoint = `GET ${template}`;
+    let json: unknown;
+    try {
+      json = res.body.trim() ? JSON.parse(res.body) : undefined;
+    } catch {
+      const excerpt = res.body.trim().slice(0, 60).replace(/\s+/g, ' ');
+      throw new HarborIncompatibleError(
+        endpoint,
+        '(body)',
+        `not JSON (starts with ${JSON.stringify(excerpt)}; is HARBOR_URL Harbor itself, not a login page or proxy?)`,
+        await this.harborVersion(),
+        ctx,
+      );
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
+      throw new HarborIncompatibleError(
+        endpoint,
+        fieldPath(issue.path),
+        `${issue.message.replace(/^Invalid input: /, '')}${more}`,
+        await this.harborVersion(),
+        ctx,
+      );
+    }
+    return parsed.data;
+  }
 }
 
 export function header(headers: RawResponse['headers'], name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
-}
-
-function parseJson<S extends z.ZodType>(schema: S, res: RawResponse, template: string): z.infer<S> {
-  let json: unknown;
-  try {
-    json = res.body.trim() ? JSON.parse(res.body) : undefined;
-  } catch {
-    throw new HarborResponseError(
-      `Harbor answered ${template} with invalid JSON (request id ${res.requestId})`,
-      {
-        method: 'GET',
-        path: template,
-        requestId: res.requestId,
-        api: 'rest',
-      },
-    );
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    throw new HarborResponseError(
-      `Harbor's answer to ${template} does not match the expected shape: ${parsed.error.issues
-        .slice(0, 3)
-        .map((i) => `${i.path.join('.')}: ${i.message}`)
-        .join('; ')} (request id ${res.requestId})`,
-      { method: 'GET', path: template, requestId: res.requestId, api: 'rest' },
-    );
-  }
-  return parsed.data;
 }
 
 function describeNetworkError(err: unknown): string {

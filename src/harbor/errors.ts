@@ -66,6 +66,42 @@ export class HarborResponseError extends HarborError {
   override name = 'HarborResponseError';
 }
 
+/**
+ * A 2xx answer this client cannot read: a field of another shape than the schema (`tags: 42`), or a body
+ * that is not JSON. Retrying cannot help (the same Harbor answers the same way), so the activity fails at
+ * once with `HarborIncompatible` instead of retrying for the activity's whole schedule-to-close timeout.
+ */
+export class HarborIncompatibleError extends HarborResponseError {
+  override name = 'HarborIncompatibleError';
+  constructor(
+    /** `GET /projects/{project_name}/…`: the swagger template, no names or ids of the user's. */
+    readonly endpoint: string,
+    /** Field path in the answer, e.g. `tags`, `[3].accessories[0].digest`, or `(body)` for non-JSON. */
+    readonly field: string,
+    /** What was wrong with it, e.g. `expected array, received number`. */
+    readonly problem: string,
+    /** Harbor's `harbor_version` from /systeminfo, or `unknown`. */
+    readonly harborVersion: string,
+    ctx: RequestContext,
+  ) {
+    super(
+      `Harbor ${harborVersion} answered ${endpoint} in a shape this client does not understand: field '${field}': ${problem} (request id ${ctx.requestId}). ` +
+        `harbor-promote is tested against Harbor v2.15.2; upgrade harbor-promote, or report this message with the Harbor version`,
+      ctx,
+    );
+  }
+}
+
+/** A zod issue path as a field path: `['tags', 0, 'name']` → `tags[0].name`, `[3, 'tags']` → `[3].tags`. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out || '(root)';
+}
+
 /** Parse Harbor's error envelope tolerantly: any JSON shape, or plain text, or nothing. */
 export function parseErrorBody(body: string): { code?: string; message: string } {
   const text = body.trim();

@@ -1,9 +1,19 @@
 /**
  * zod schemas for the Harbor responses the client reads. Harbor's models are omitempty (harbor-api.md §0):
  * nearly every field is optional, and unknown keys pass through (`looseObject`) so a newer Harbor that adds
- * fields does not break us.
+ * fields does not break us. Arrays are NOT omitempty in go-swagger: real Harbor v2.15.2 sends `"tags": null`,
+ * `"accessories": null`, `"references": null` (measured, real-harbor.md), so every array goes through
+ * `harborArray`, which accepts absent, `null` or an array and always yields an array.
  */
 import { z } from 'zod';
+
+/** An array field as Harbor sends it: absent, `null` (a nil Go slice) or an array; normalised to `[]`. */
+export function harborArray<T extends z.ZodType>(item: T) {
+  return z
+    .array(item)
+    .nullish()
+    .transform((v): z.infer<T>[] => v ?? []);
+}
 
 export const TagSchema = z.looseObject({
   id: z.number().optional(),
@@ -43,7 +53,7 @@ export const NativeReportSummarySchema = z.looseObject({
     .looseObject({
       total: z.number().optional(),
       fixable: z.number().optional(),
-      summary: z.record(z.string(), z.number()).optional(),
+      summary: z.record(z.string(), z.number()).nullish(),
     })
     .optional(),
 });
@@ -59,9 +69,9 @@ export const ArtifactSchema = z.looseObject({
   digest: z.string(),
   size: z.number().optional(),
   push_time: z.string().optional(),
-  tags: z.array(TagSchema).optional(),
-  references: z.array(z.looseObject({ child_digest: z.string().optional() })).optional(),
-  accessories: z.array(AccessorySchema).optional(),
+  tags: harborArray(TagSchema),
+  references: harborArray(z.looseObject({ child_digest: z.string().optional() })),
+  accessories: harborArray(AccessorySchema),
   /** Keyed by report mime type; one key in practice (harbor-api.md §5). */
   scan_overview: z.record(z.string(), NativeReportSummarySchema).optional(),
 });
@@ -72,10 +82,7 @@ export const CveAllowlistSchema = z.looseObject({
   project_id: z.number().optional(),
   /** Epoch seconds; null/absent = never expires. */
   expires_at: z.number().nullable().optional(),
-  items: z
-    .array(z.looseObject({ cve_id: z.string().optional() }))
-    .nullable()
-    .optional(),
+  items: harborArray(z.looseObject({ cve_id: z.string().optional() })),
 });
 export type CveAllowlist = z.infer<typeof CveAllowlistSchema>;
 
@@ -91,9 +98,6 @@ export const VulnerabilityReportSchema = z.record(
   z.string(),
   z.looseObject({
     severity: z.string().optional(),
-    vulnerabilities: z
-      .array(z.looseObject({ id: z.string(), severity: z.string().optional() }))
-      .nullable()
-      .optional(),
+    vulnerabilities: harborArray(z.looseObject({ id: z.string(), severity: z.string().optional() })),
   }),
 );

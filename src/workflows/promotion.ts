@@ -76,9 +76,8 @@ export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord
     for (const s of st.steps)
       if (s.state === 'running' || s.state === 'waiting')
         st.finish(s.id, isCancellation(err) ? 'cancelled' : 'failed');
-    st.failure = isCancellation(err)
-      ? 'cancelled'
-      : `${(err as ApplicationFailure).type ?? 'Error'}: ${(err as Error).message}`;
+    const f = describeFailure(err);
+    st.failure = isCancellation(err) ? 'cancelled' : `${f.type}: ${f.message}`;
     st.publish();
     throw err;
   }
@@ -96,6 +95,26 @@ function validated(raw: PromotionInput): ValidPromotionInput {
 
 const fail = (type: FailureType, message: string, cause?: Error, ...details: unknown[]) =>
   ApplicationFailure.create({ type, message, nonRetryable: true, cause, details });
+
+/**
+ * Type and message for the board. An ActivityFailure that `explain` left as is (retries exhausted on a
+ * Transient failure, a timeout) says only "Activity task failed": the messages of its causes say why.
+ */
+export function describeFailure(err: unknown): { type: string; message: string } {
+  if (!(err instanceof ActivityFailure))
+    return { type: (err as ApplicationFailure).type ?? 'Error', message: (err as Error).message };
+  let type: string | undefined;
+  const parts: string[] = [];
+  for (let e: unknown = err.cause, i = 0; e instanceof Error && i < 5; e = e.cause, i++) {
+    if (!type && e instanceof ApplicationFailure && e.type) type = e.type;
+    if (!type && e instanceof TimeoutFailure) type = 'Timeout';
+    if (e.message) parts.push(e.message);
+  }
+  return {
+    type: type ?? 'Error',
+    message: `${err.activityType} failed${parts.length ? `: ${parts.join(': ')}` : ''}`,
+  };
+}
 
 /** Turns an activity's typed failure into the workflow's failure, with where it happened. */
 function explain(err: unknown, where: string, timeoutType?: FailureType, timeoutHint?: string): unknown {
@@ -178,7 +197,7 @@ class Promotion {
       this.st.finish(id, 'succeeded', done(r));
       return r;
     } catch (err) {
-      this.st.finish(id, isCancellation(err) ? 'cancelled' : 'failed', (err as Error).message);
+      this.st.finish(id, isCancellation(err) ? 'cancelled' : 'failed', describeFailure(err).message);
       throw err;
     }
   }

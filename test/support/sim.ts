@@ -48,6 +48,10 @@ export class SimControl {
   clearFaults() {
     return this.call('DELETE', '/_sim/faults');
   }
+  /** Replaces every fault: REST artifact answers get these fields as given (e.g. `{tags: 42}`), nothing else. */
+  setArtifactFields(fields: Record<string, unknown>) {
+    return this.call('PUT', '/_sim/faults', { artifactFields: fields });
+  }
   /** Scan duration for new (and running) scans; -1 = manual (completeScans/stepScans). */
   setScanDuration(ms: number) {
     return this.call<{ ms: number }>('PUT', '/_sim/scan-duration', { ms });

@@ -44,7 +44,7 @@ test('failNext, 429 with Retry-After, latency, and switching off at run time', a
   await call(t, 'GET', '/v2/', { creds: t.admin });
   assert.ok(Date.now() - t0 >= 290);
   await ctl('DELETE', '/faults');
-  assert.deepEqual((await ctl('GET', '/faults')).json, { rules: {}, scanner: 'ok' });
+  assert.deepEqual((await ctl('GET', '/faults')).json, { rules: {}, scanner: 'ok', artifactFields: {} });
 });
 
 test('byte counters: a server-side copy of a 2 MB image sends no image bytes to the client', async () => {

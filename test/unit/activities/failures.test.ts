@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../../../src/domain/failures.js';
-import { HarborNetworkError, errorFromResponse, type RequestContext } from '../../../src/harbor/errors.js';
+import {
+  HarborIncompatibleError,
+  HarborNetworkError,
+  errorFromResponse,
+  type RequestContext,
+} from '../../../src/harbor/errors.js';
 import { TRANSIENT, toFailure } from '../../../src/activities/failures.js';
 import { SpawnError } from '../../../src/activities/process.js';
 
@@ -79,5 +84,23 @@ describe('toFailure', () => {
     );
     const e = new Error('x');
     assert.equal(toFailure(e, fc), e);
+  });
+});
+
+describe('HarborIncompatible', () => {
+  it('a response of another shape fails at once (non-retryable) with endpoint, field and version', () => {
+    const err = new HarborIncompatibleError(
+      'GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}',
+      'tags',
+      'expected array, received number',
+      'v2.15.2',
+      rest,
+    );
+    const f = toFailure(err, fc, 'robot$promoter');
+    assert.ok(f instanceof ApplicationFailure);
+    assert.equal(f.type, FailureType.HarborIncompatible);
+    assert.equal(f.nonRetryable, true);
+    assert.ok(NON_RETRYABLE_FAILURE_TYPES.includes(FailureType.HarborIncompatible));
+    assert.match(f.message, /^copy x: Harbor v2\.15\.2 answered GET \/projects\/.*field 'tags'/);
   });
 });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { renderStatus, retryingActivities, type RawPendingActivity } from '../../../src/cli/render';
 import { watchPromotion } from '../../../src/cli/watch';
 import type { PromotionStatus } from '../../../src/workflows/messages';
 
@@ -44,11 +45,17 @@ function status(
 function fake(
   states: PromotionStatus[],
   end: { status: 'COMPLETED' | 'FAILED'; result?: unknown; error?: Error },
+  /** describe()'s raw pendingActivities, one list per poll. */
+  pending: RawPendingActivity[][] = [],
 ) {
   let polls = 0;
   const handle = {
     workflowId: 'promote-myservice@1.4.2',
-    describe: async () => ({ status: { name: polls < states.length ? 'RUNNING' : end.status }, runId: 'r1' }),
+    describe: async () => ({
+      status: { name: polls < states.length ? 'RUNNING' : end.status },
+      runId: 'r1',
+      raw: { pendingActivities: pending[polls] ?? [] },
+    }),
     query: async () => states[Math.min(polls++, states.length - 1)],
     result: async () => {
       if (end.error) throw end.error;
@@ -176,5 +183,65 @@ describe('watch', () => {
         ['status', 'copying'],
       ],
     );
+  });
+
+  it('while an activity is retrying: its attempt and last failure (not "Activity task failed")', async () => {
+    const retrying: RawPendingActivity = {
+      activityType: { name: 'resolveDigest' },
+      attempt: 3,
+      nextAttemptScheduleTime: { seconds: Date.parse('2026-11-29T05:12:03Z') / 1000 },
+      lastFailure: {
+        message: 'resolve platform-dev/myservice:1.4.2: Harbor GET /api/v2.0/x answered 503 UNKNOWN',
+        applicationFailureInfo: { type: 'Transient' },
+      },
+    };
+    const { handle, client } = fake(
+      [status('resolving', 'dev'), status('resolving', 'dev'), status('resolving', 'dev')],
+      { status: 'COMPLETED', result: record },
+      [[], [retrying], [retrying]],
+    );
+    const out = capture(false);
+    await watchPromotion(client, handle, out.io, { json: false, url: 'u', taskQueue: 'q', intervalMs: 1 });
+    const lines = out.chunks.join('').split('\n').filter(Boolean);
+    assert.equal(
+      lines.length,
+      2,
+      `a new line when the retry starts, none while it stays the same:\n${lines.join('\n')}`,
+    );
+    assert.match(
+      lines[1]!,
+      /retrying resolveDigest \(attempt 3\): Transient: resolve platform-dev\/myservice:1\.4\.2: Harbor GET \/api\/v2\.0\/x answered 503 UNKNOWN$/,
+    );
+  });
+});
+
+describe('retrying activities on the status board', () => {
+  it('show the cause chain and the next attempt; not once the promotion failed', () => {
+    const r = retryingActivities([
+      { activityType: { name: 'copyArtifact' }, attempt: 1 }, // running, never failed: not retrying
+      {
+        activityType: { name: 'copyArtifact' },
+        attempt: 4,
+        nextAttemptScheduleTime: { seconds: { toNumber: () => Date.parse('2026-11-29T05:12:03Z') / 1000 } },
+        lastFailure: {
+          message: 'activity StartToClose timeout',
+          cause: {
+            message: 'copy x: Harbor POST … answered 502',
+            applicationFailureInfo: { type: 'Transient' },
+          },
+        },
+      },
+    ]);
+    assert.equal(r.length, 1);
+    const board = renderStatus(status('copying', 'staging'), { retrying: r, url: 'http://ui' });
+    assert.ok(
+      board.includes(
+        '  retrying copyArtifact (attempt 4, next at 05:12:03): activity StartToClose timeout ← Transient: copy x: Harbor POST … answered 502',
+      ),
+      board.join('\n'),
+    );
+    assert.equal(board.at(-1), '  UI: http://ui', 'the UI link stays last');
+    const failed = { ...status('failed', 'staging'), failure: 'HarborIncompatible: …' };
+    assert.ok(!renderStatus(failed, { retrying: r }).some((l) => l.includes('retrying')));
   });
 });

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   errorFromResponse,
+  fieldPath,
   HarborHttpError,
+  HarborIncompatibleError,
   isTransient,
   parseErrorBody,
   type RequestContext,
@@ -81,5 +83,28 @@ describe('paths', () => {
     assert.equal(nextLink(link), '/api/v2.0/p?page=3&page_size=10');
     assert.equal(nextLink('</x?page=1>; rel="prev"'), undefined);
     assert.equal(nextLink(undefined), undefined);
+  });
+});
+
+describe('HarborIncompatibleError', () => {
+  it('names the endpoint, the field, the problem and Harbor version; not transient', () => {
+    const e = new HarborIncompatibleError(
+      'GET /projects/{project_name}/repositories/{repository_name}/artifacts/{reference}',
+      'tags',
+      'expected array, received number',
+      'v2.15.2-080b0220',
+      ctx,
+    );
+    assert.match(e.message, /^Harbor v2\.15\.2-080b0220 answered GET \/projects\/\{project_name\}/);
+    assert.match(e.message, /field 'tags': expected array, received number/);
+    assert.match(e.message, /request id req-1/);
+    assert.equal(isTransient(e), false);
+  });
+
+  it('field paths read like JavaScript', () => {
+    assert.equal(fieldPath(['tags']), 'tags');
+    assert.equal(fieldPath(['accessories', 0, 'digest']), 'accessories[0].digest');
+    assert.equal(fieldPath([3, 'tags']), '[3].tags');
+    assert.equal(fieldPath([]), '(root)');
   });
 });
