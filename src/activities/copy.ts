@@ -18,7 +18,7 @@ import { mapFailures, nonRetryable, retryable, type AccessNeed } from './failure
 import { READ } from './harbor.js';
 import { currentContext, runProcess, ToolError } from './process.js';
 import { authFileContent, withPrivateDir } from './secrets.js';
-import { classifyToolOutput } from './tool-output.js';
+import { classifyToolOutput, toolOutputSays } from './tool-output.js';
 import { checkArtifact, checkProject, checkRepository, checkTag } from './validate.js';
 
 const CREATE = (project: string): AccessNeed => ({
@@ -105,7 +105,7 @@ export function copyActivity(
           } catch (err) {
             // With quota on, a missing source answers 400 "artifact … not found" (harbor-api.md §4).
             const e = err as { status?: number; harborMessage?: string; message: string };
-            if (e.status === 400 && /not found/i.test(e.harborMessage ?? '')) {
+            if (e.status === 400 && toolOutputSays('harbor', 'not-found', e.harborMessage ?? '')) {
               throw nonRetryable(
                 FailureType.ImageNotFound,
                 `${action}: source artifact not found. Harbor said: ${e.harborMessage}`,

@@ -1,6 +1,6 @@
 /**
- * The ONE table that reads meaning into what the outside tools print (cosign, skopeo, git) and into the
- * Temporal SDK's start-up errors. Each pattern matches a phrase the tool really prints for that case
+ * The ONE table that reads meaning into what the outside tools print (cosign, skopeo, git), into Harbor's
+ * error messages where the status alone is not enough, and into the Temporal SDK's start-up errors. Each pattern matches a phrase the tool really prints for that case
  * (recorded in test/unit/activities/fixtures/tool-output.json by test/support/record-tool-output.ts),
  * never a bare status number: digests, sizes and request ids contain "401", "403" and "412" in about one
  * run in twenty, and reading those as statuses turned transient 5xx answers into permanent failures with
@@ -16,7 +16,8 @@
  * - git push: `! [rejected] … (fetch first)` / `(non-fast-forward)`, `failed to update ref`.
  */
 
-export type Tool = 'cosign' | 'skopeo' | 'git' | 'temporal';
+/** `harbor` is the message of Harbor's REST error envelope (HarborHttpError.harborMessage). */
+export type Tool = 'cosign' | 'skopeo' | 'git' | 'temporal' | 'harbor';
 
 /**
  * - `denied`: the account lacks a permission or its credentials are refused (needs a person).
@@ -113,6 +114,13 @@ export const TOOL_OUTPUT_PATTERNS: readonly OutputPattern[] = [
     pattern:
       /\bMANIFEST_UNKNOWN\b|manifest unknown|\bNAME_UNKNOWN\b|repository name not known|\bNOT_FOUND: |\bartifact \S+ not found\b/,
     why: "the registry codes for a missing manifest or repository (`MANIFEST_UNKNOWN: …`, `manifest unknown`), and Harbor's `NOT_FOUND` for a digest it does not hold, which containers/image prints as `unknown: artifact <project>/<repo>@<digest> not found`",
+  },
+  {
+    name: 'harbor-artifact-not-found',
+    tools: ['harbor'],
+    kind: 'not-found',
+    pattern: /\b(?:artifact|repository) \S+ not found\b/,
+    why: "Harbor's message for a missing artifact or repository (`artifact P/R@sha256:… not found`), which CopyArtifact answers with 400, not 404 (harbor-api.md §4)",
   },
   {
     name: 'git-push-rejected',

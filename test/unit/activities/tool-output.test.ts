@@ -136,6 +136,14 @@ const EXAMPLES: Record<string, { tool: Tool; match: string[]; noMatch: string[] 
     ],
     noMatch: ['reading manifest sha256:404404 in h/p/r: received unexpected HTTP status: 502 Bad Gateway'],
   },
+  'harbor-artifact-not-found': {
+    tool: 'harbor',
+    match: [
+      'artifact platform-dev/app@sha256:4124014030000000000000000000000000000000000000000000000000000000 not found',
+      'repository platform-dev/app not found',
+    ],
+    noMatch: ['internal server error', 'the operation is not supported for artifact 412'],
+  },
   'git-push-rejected': {
     tool: 'git',
     match: [
