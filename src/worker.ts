@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
 import { buildActivities } from './activities/index.js';
 import { readSecret } from './activities/secrets.js';
+import { toolOutputSays } from './activities/tool-output.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from './domain/failures.js';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './worker/config.js';
 import { createLogger } from './worker/logging.js';
@@ -116,7 +117,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       shutdownGraceTime: cfg.shutdownGraceMs,
       shutdownForceTime: cfg.shutdownGraceMs + 15_000,
     }).catch((err: Error) => {
-      if (/namespace/i.test(err.message) && /not found/i.test(err.message))
+      if (toolOutputSays('temporal', 'namespace-missing', err.message))
         throw new StartupError(
           `namespace "${cfg.temporal.namespace}" does not exist at ${cfg.temporal.address}; set TEMPORAL_NAMESPACE`,
           2,

@@ -11,6 +11,10 @@ export const FaultRuleSchema = z.object({
   latencyMs: z.number().int().min(0).max(120_000).default(0),
   /** fail exactly the next N requests of this family (deterministic), then stop */
   failNext: z.number().int().min(0).default(0),
+  /** only requests with one of these methods (e.g. ["POST"] for blob upload starts); default: all */
+  methods: z.array(z.string().toUpperCase()).optional(),
+  /** only requests whose path contains this text (e.g. "/blobs/uploads/"); default: all */
+  pathIncludes: z.string().min(1).optional(),
 });
 export type FaultRule = z.infer<typeof FaultRuleSchema>;
 
@@ -61,9 +65,12 @@ export class Faults {
   }
 
   /** Sleep for the configured latency, then maybe throw the injected error. copy/scan fall back to the api rule. */
-  async apply(f: Family): Promise<void> {
+  async apply(f: Family, req?: { method?: string; path: string }): Promise<void> {
     const rule = this.rules[f] ?? (f === 'copy' || f === 'scan' ? this.rules.api : undefined);
     if (!rule) return;
+    // A filtered rule leaves other requests alone entirely (no latency, no failNext consumed).
+    if (rule.methods && !rule.methods.includes((req?.method ?? 'GET').toUpperCase())) return;
+    if (rule.pathIncludes && !req?.path.includes(rule.pathIncludes)) return;
     if (rule.latencyMs > 0) await new Promise((r) => setTimeout(r, rule.latencyMs));
     let fail = false;
     if (rule.failNext > 0) {

@@ -99,12 +99,12 @@ export class SimServer {
       if (path.startsWith('/_sim/')) return await handleControl(this.sim, req, res, path);
       if (path === '/service/token') {
         this.count('token', req, res);
-        await this.sim.faults.apply('token');
+        await this.sim.faults.apply('token', { method: req.method, path });
         return await tokenEndpoint(this.sim, req, res, url);
       }
       if (path === '/v2' || path.startsWith('/v2/')) {
         this.count('v2', req, res);
-        await this.sim.faults.apply('v2');
+        await this.sim.faults.apply('v2', { method: req.method, path });
         return await handleV2(this.sim, req, res, url);
       }
       if (path.startsWith(`${API_BASE}/`)) {
@@ -112,7 +112,7 @@ export class SimServer {
         const { route, params } = this.router.match(req.method ?? 'GET', rawPath);
         const family = route.family ?? 'api';
         this.count(family, req, res);
-        await this.sim.faults.apply(family);
+        await this.sim.faults.apply(family, { method: req.method, path });
         const id = await identifyRequest(this.sim.s, req);
         await route.handler({
           sim: this.sim,

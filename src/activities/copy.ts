@@ -18,6 +18,7 @@ import { mapFailures, nonRetryable, retryable, type AccessNeed } from './failure
 import { READ } from './harbor.js';
 import { currentContext, runProcess, ToolError } from './process.js';
 import { authFileContent, withPrivateDir } from './secrets.js';
+import { classifyToolOutput, toolOutputSays } from './tool-output.js';
 import { checkArtifact, checkProject, checkRepository, checkTag } from './validate.js';
 
 const CREATE = (project: string): AccessNeed => ({
@@ -104,7 +105,7 @@ export function copyActivity(
           } catch (err) {
             // With quota on, a missing source answers 400 "artifact … not found" (harbor-api.md §4).
             const e = err as { status?: number; harborMessage?: string; message: string };
-            if (e.status === 400 && /not found/i.test(e.harborMessage ?? '')) {
+            if (e.status === 400 && toolOutputSays('harbor', 'not-found', e.harborMessage ?? '')) {
               throw nonRetryable(
                 FailureType.ImageNotFound,
                 `${action}: source artifact not found. Harbor said: ${e.harborMessage}`,
@@ -270,16 +271,20 @@ export function copyActivity(
       });
       if (r.code !== 0) {
         const err = new ToolError('skopeo', r, `skopeo copy ${src} → ${dst}`);
-        if (r.code === 2 || /manifest unknown|not found/i.test(r.stderr)) {
+        // What skopeo prints for each case (tool-output.ts), never a bare status number: digests contain them.
+        const kind = classifyToolOutput('skopeo', r.stderr)?.kind;
+        if (r.code === 2 || kind === 'not-found') {
           throw nonRetryable(FailureType.ImageNotFound, `${action}: ${err.message}`);
         }
-        if (/unauthorized|authentication required|denied/i.test(r.stderr)) {
+        if (kind === 'denied') {
           throw nonRetryable(
             FailureType.PermissionDenied,
             `${action}: ${err.message}\nThe Harbor account '${cfg.harborUsername}' needs pull on the source project and the Developer role (repository:push) on the destination project.`,
           );
         }
-        if (/412|PROJECTPOLICYVIOLATION/.test(r.stderr))
+        if (kind === 'scan-pending')
+          throw retryable(`${action}: waiting for the source's vulnerability scan to finish: ${err.message}`);
+        if (kind === 'policy-violation')
           throw nonRetryable(
             FailureType.Quarantined,
             `${action}: the source is blocked by its project's policy: ${err.message}`,

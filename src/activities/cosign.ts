@@ -12,6 +12,7 @@ import { mapFailures, nonRetryable, retryable } from './failures.js';
 import { READ } from './harbor.js';
 import { currentContext, runProcess, ToolError, type RunResult } from './process.js';
 import { authFileContent, withPrivateDir, type PrivateDir } from './secrets.js';
+import { classifyToolOutput, policyMessage, toolOutputSays } from './tool-output.js';
 import { checkArtifact } from './validate.js';
 
 export type SignatureState = 'valid' | 'none' | 'invalid';
@@ -58,13 +59,9 @@ export function verifyArgs(ref: string | string[], o: { pubFile: string; plainHt
  * block is the quarantine itself.
  */
 export function policyBlock(stderr: string): { message: string; transient: boolean } | undefined {
-  const m = /PROJECTPOLICYVIOLATION: (.*)/.exec(stderr);
-  if (!m) return undefined;
-  const message = m[1]!.trim();
-  return {
-    message,
-    transient: /"(Pending|Scheduled|Running)" status of vulnerability scanning/.test(message),
-  };
+  const kind = classifyToolOutput('cosign', stderr)?.kind;
+  if (kind !== 'policy-violation' && kind !== 'scan-pending') return undefined;
+  return { message: policyMessage(stderr), transient: kind === 'scan-pending' };
 }
 
 /** Throws the failure for a cosign run that hit the destination's pull policy. */
@@ -212,7 +209,8 @@ export function cosignActivities(d: Deps) {
         if (r.code !== 0) {
           const err = new ToolError('cosign', r, `cosign sign ${ref}`);
           throwIfBlocked(r, `cosign sign ${ref}`);
-          if (/401|403|UNAUTHORIZED|DENIED|unauthorized/.test(r.stderr)) {
+          // What cosign prints for a refused push (tool-output.ts), never a bare 401/403: digests contain those.
+          if (toolOutputSays('cosign', 'denied', r.stderr)) {
             throw nonRetryable(
               FailureType.PermissionDenied,
               `${err.message}\nThe Harbor account '${cfg.harborUsername}' needs the Developer role (robot permission repository:push) on project '${a.project}' to push signatures.`,

@@ -13,6 +13,7 @@ import type { Deps } from './deps.js';
 import { nonRetryable, retryable } from './failures.js';
 import { setOverlayImage } from './overlay.js';
 import { runProcess, ToolError, type RunResult } from './process.js';
+import { toolOutputSays } from './tool-output.js';
 import { checkDigest } from './validate.js';
 
 const MAX_PUSH_ATTEMPTS = 5;
@@ -113,9 +114,7 @@ export function gitopsActivities(d: Deps) {
         false,
       );
       if (push.code === 0) return { changed: true, commit: await head() };
-      const raced = /non-fast-forward|fetch first|rejected|failed to update ref|cannot lock ref/i.test(
-        push.stderr,
-      );
+      const raced = toolOutputSays('git', 'push-race', push.stderr);
       if (!raced || attempt >= MAX_PUSH_ATTEMPTS)
         throw retryable(new ToolError('git', push, 'git push').message);
       // Someone pushed in between: start over from their head (the edit may even be done already).

@@ -89,12 +89,14 @@ export class ImagePusher {
   /**
    * Pushes `project/repository:tag` with a unique random payload of `payloadBytes` (default: a few bytes).
    * `files` adds more files to the layer (e.g. an apk `lib/apk/db/installed` the sim's scanner reads).
+   * `digestContains` (e.g. "401") varies a config label until the manifest digest contains it, so tool
+   * output carries that number inside a digest (issue 15: it must never be read as a status).
    */
   async push(
     project: string,
     repository: string,
     tag: string,
-    opts: { payloadBytes?: number } = {},
+    opts: { payloadBytes?: number; digestContains?: string } = {},
   ): Promise<PushedImage> {
     const path = `${project}/${repository}`;
     const content = Buffer.concat([
@@ -103,26 +105,42 @@ export class ImagePusher {
     ]);
     const raw = tar('payload.bin', content);
     const layer = gzipSync(raw, { level: 0 });
-    const config = Buffer.from(
-      JSON.stringify({
-        architecture: 'amd64',
-        os: 'linux',
-        rootfs: { type: 'layers', diff_ids: [sha(raw)] },
-        config: {},
-      }),
-    );
-    const ld = await this.blob(path, layer);
-    const cd = await this.blob(path, config);
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: cd, size: config.length },
-        layers: [
-          { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: ld, size: layer.length },
-        ],
-      }),
-    );
+    const build = (n: number) => {
+      const config = Buffer.from(
+        JSON.stringify({
+          architecture: 'amd64',
+          os: 'linux',
+          rootfs: { type: 'layers', diff_ids: [sha(raw)] },
+          config: n === 0 ? {} : { Labels: { attempt: String(n) } },
+        }),
+      );
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: {
+            mediaType: 'application/vnd.oci.image.config.v1+json',
+            digest: sha(config),
+            size: config.length,
+          },
+          layers: [
+            {
+              mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+              digest: sha(layer),
+              size: layer.length,
+            },
+          ],
+        }),
+      );
+      return { config, manifest };
+    };
+    let n = 0;
+    let built = build(n);
+    // About 1.5% of digests contain a given 3-digit text: a few hundred local hashes at most.
+    while (opts.digestContains && !sha(built.manifest).includes(opts.digestContains)) built = build(++n);
+    const { config, manifest } = built;
+    await this.blob(path, layer);
+    await this.blob(path, config);
     const res = await this.fetchOk(
       `${this.base}/v2/${path}/manifests/${tag}`,
       {

@@ -12,6 +12,10 @@ export interface FaultRule {
   status?: number;
   latencyMs?: number;
   failNext?: number;
+  /** only these methods, e.g. ['POST'] */
+  methods?: string[];
+  /** only paths containing this, e.g. '/blobs/uploads/' */
+  pathIncludes?: string;
 }
 export interface Counter {
   requests: number;

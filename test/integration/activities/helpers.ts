@@ -134,7 +134,17 @@ export class SimControl {
   }
 
   faults(
-    rules: Record<string, { status?: number; failNext?: number; latencyMs?: number; errorRate?: number }>,
+    rules: Record<
+      string,
+      {
+        status?: number;
+        failNext?: number;
+        latencyMs?: number;
+        errorRate?: number;
+        methods?: string[];
+        pathIncludes?: string;
+      }
+    >,
     scanner?: 'ok' | 'fail' | 'unavailable',
   ) {
     // The sim's schema (z.record over an enum) wants every family: fill the others with no-op rules.

@@ -76,33 +76,53 @@ export class ImagePusher {
     return sha(body);
   }
 
-  /** A unique single-platform image; `layerBytes` of random data make it heavy when needed. */
+  /**
+   * A unique single-platform image; `layerBytes` of random data make it heavy when needed. `digestContains`
+   * (e.g. "401") varies a config label until the manifest digest contains that text: tool output then
+   * carries the number inside a digest, where no classifier may read it as a status (issue 15).
+   */
   async image(
     repo: string,
     tag: string,
-    opts: { layerBytes?: number; arch?: string } = {},
+    opts: { layerBytes?: number; arch?: string; digestContains?: string } = {},
   ): Promise<{ digest: string; size: number }> {
     const file = Buffer.concat([
       Buffer.from(`unique ${randomBytes(8).toString('hex')}\n`),
       randomBytes(opts.layerBytes ?? 0),
     ]);
     const layer = gzipSync(tar('hello.txt', file), { level: 0 });
-    const config = Buffer.from(
-      JSON.stringify({
-        architecture: opts.arch ?? 'amd64',
-        os: 'linux',
-        rootfs: { type: 'layers', diff_ids: [sha(tar('hello.txt', file))] },
-        config: {},
-      }),
-    );
-    const ld = await this.blob(repo, layer);
-    const cd = await this.blob(repo, config);
-    const m = {
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: cd, size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: ld, size: layer.length }],
+    const ld = sha(layer);
+    const build = (n: number) => {
+      const config = Buffer.from(
+        JSON.stringify({
+          architecture: opts.arch ?? 'amd64',
+          os: 'linux',
+          rootfs: { type: 'layers', diff_ids: [sha(tar('hello.txt', file))] },
+          config: n === 0 ? {} : { Labels: { attempt: String(n) } },
+        }),
+      );
+      const m = {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: {
+          mediaType: 'application/vnd.oci.image.config.v1+json',
+          digest: sha(config),
+          size: config.length,
+        },
+        layers: [
+          { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: ld, size: layer.length },
+        ],
+      };
+      return { config, m };
     };
+    let n = 0;
+    let built = build(n);
+    // About 1.5% of digests contain a given 3-digit text: a few hundred local hashes at most.
+    while (opts.digestContains && !sha(Buffer.from(JSON.stringify(built.m))).includes(opts.digestContains))
+      built = build(++n);
+    const { config, m } = built;
+    await this.blob(repo, layer);
+    await this.blob(repo, config);
     const digest = await this.manifest(repo, tag, m, m.mediaType);
     return { digest, size: layer.length + config.length };
   }

@@ -47,6 +47,22 @@ test('failNext, 429 with Retry-After, latency, and switching off at run time', a
   assert.deepEqual((await ctl('GET', '/faults')).json, { rules: {}, scanner: 'ok', artifactFields: {} });
 });
 
+test('methods and pathIncludes narrow a rule; other requests pass and use up no failNext', async () => {
+  await ctl('PUT', '/faults', {
+    rules: { v2: { failNext: 1, status: 503, methods: ['post'], pathIncludes: '/blobs/uploads/' } },
+  });
+  assert.equal((await call(t, 'GET', '/v2/', { creds: t.admin })).status, 200, 'GET passes');
+  const other = await call(t, 'POST', '/v2/platform-dev/f/manifests/x', { creds: t.admin });
+  assert.notEqual(other.status, 503, 'a POST elsewhere passes');
+  assert.equal((await call(t, 'POST', '/v2/platform-dev/f/blobs/uploads/', { creds: t.admin })).status, 503);
+  assert.equal(
+    (await call(t, 'POST', '/v2/platform-dev/f/blobs/uploads/', { creds: t.admin })).status,
+    202,
+    'failNext used up by the matching request only',
+  );
+  await ctl('DELETE', '/faults');
+});
+
 test('byte counters: a server-side copy of a 2 MB image sends no image bytes to the client', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hsim-big-'));
   try {
