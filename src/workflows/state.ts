@@ -1,6 +1,6 @@
 /**
- * The promotion's live state: the step list (planned up front, so `status` shows the whole plan), gates,
- * approvals, reports. Keeping it in one object lets the query, the update validators and the UI details
+ * The promotion's live state: the step list (the plan from steps/table.ts, so `status` shows the whole
+ * promotion in the order it runs), gates, approvals, reports. Keeping it in one object lets the query, the update validators and the UI details
  * read the same facts the workflow acts on. Workflow code: deterministic, no I/O.
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
@@ -9,7 +9,6 @@ import type { Environment } from '../domain/pipeline.js';
 import type {
   ApprovalRecord,
   IgnoredMessage,
-  StepName,
   StepRecord,
   StepState,
   ValidPromotionInput,
@@ -24,20 +23,9 @@ import {
   PromotionTag,
 } from '../domain/search-attributes.js';
 import type { PendingGate, PromotionStatus, Stage, VerificationReport } from './messages.js';
+import type { PlannedStep } from './steps/table.js';
 
 const now = () => new Date().toISOString(); // workflow time: deterministic
-
-/** Steps per environment, in runbook order; the source environment has the first three. */
-const SOURCE_STEPS: StepName[] = ['resolveAndPin', 'awaitScanAndGate', 'sign'];
-export function stepsFor(env: Environment): StepName[] {
-  const s: StepName[] = [];
-  if (env.approval) s.push('approvalGate');
-  s.push('copyToEnvironment', 'checkDigestAndSignature', 'rescanAndDetectQuarantine');
-  if (env.overlay) s.push('updateOverlay');
-  if (env.verification) s.push('verificationGate');
-  if (env.soak) s.push('soak');
-  return s;
-}
 
 export class PromotionState {
   stage: Stage = 'starting';
@@ -61,11 +49,18 @@ export class PromotionState {
     readonly promotionId: string,
     readonly input: ValidPromotionInput,
     readonly envs: Environment[],
+    plan: readonly PlannedStep[],
   ) {
     this.currentEnvironment = envs[0]!.name;
-    envs.forEach((env, i) => {
-      for (const step of i === 0 ? SOURCE_STEPS : stepsFor(env))
-        this.steps.push({ id: `${env.name}/${step}`, environment: env.name, step, state: 'pending' });
+    // The plan, all pending: `status` shows the whole promotion from the start, in the order it runs.
+    for (const p of plan)
+      this.steps.push({
+        id: p.id,
+        ...(p.unit.scope === 'environment' && { environment: p.env.name }),
+        step: p.unit.name,
+        state: 'pending',
+      });
+    for (const env of envs)
       if (env.approval)
         this.approvals[env.name] = {
           environment: env.name,
@@ -74,8 +69,6 @@ export class PromotionState {
           decision: 'pending',
           approvals: [],
         };
-    });
-    this.steps.push({ id: 'proveFinalState', step: 'proveFinalState', state: 'pending' });
   }
 
   step(id: string): StepRecord {
