@@ -19,7 +19,7 @@ import {
   PromotionRepository,
   PromotionStage,
   PromotionTag,
-} from '../domain/search-attributes.js';
+} from '../workflows/search-attributes.js';
 import {
   connect,
   connectionSettings,

@@ -21,7 +21,7 @@ import {
   PromotionRepository,
   PromotionStage,
   PromotionTag,
-} from '../domain/search-attributes.js';
+} from './search-attributes.js';
 import type { PendingGate, PromotionStatus, Stage, VerificationReport } from './messages.js';
 import type { PlannedStep } from './steps/table.js';
 
