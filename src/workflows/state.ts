@@ -96,6 +96,51 @@ export class PromotionState {
     this.pendingGate = undefined;
   }
 
+  // ---- what the steps change (the handlers' changes are in approvals.ts) ----------------------------
+
+  /** The digest is pinned: from now on every step uses it, and visibility shows it. */
+  pin(digest: string): void {
+    this.digest = digest;
+    this.publish();
+  }
+
+  /** A gate that waits for time or a human: shown with what moves it until the step finishes. */
+  openGate(gate: PendingGate): void {
+    this.pendingGate = gate;
+    this.publish();
+  }
+
+  /**
+   * Opens the approval gate of one environment: only now are approvals for it accepted, and the gate's
+   * "needs" line follows each one. Returns the environment's approval record.
+   */
+  openApproval(
+    environment: string,
+    expiryMs: number,
+    gate: (rec: ApprovalRecord) => PendingGate,
+  ): ApprovalRecord {
+    const rec = this.approvals[environment]!;
+    rec.openedAt = now();
+    rec.expiresAt = new Date(Date.now() + expiryMs).toISOString();
+    this.awaitingApprovalFor = environment;
+    this.onApprovalChange = () => this.openGate(gate(rec));
+    this.openGate(gate(rec));
+    return rec;
+  }
+  closeApproval(): void {
+    this.awaitingApprovalFor = undefined;
+    this.onApprovalChange = undefined;
+  }
+
+  /** Opens the verification gate of one environment: only now is a report for it accepted. */
+  awaitReport(gate: PendingGate): void {
+    this.awaitingReportFor = gate.environment;
+    this.openGate(gate);
+  }
+  closeReport(): void {
+    this.awaitingReportFor = undefined;
+  }
+
   /** Search attributes and current details follow every stage change. */
   publish(): void {
     const attrs = {

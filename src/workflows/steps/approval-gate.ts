@@ -14,36 +14,22 @@ export const approvalGate = defineStep({
   async run({ run, env }) {
     const st = run.st;
     const approval = env.approval!;
-    const rec = st.approvals[env.name]!;
     const expiryMs = durationMs(approval.expiry);
-    rec.openedAt = new Date().toISOString();
-    rec.expiresAt = new Date(Date.now() + expiryMs).toISOString();
-    const needs = () => {
+    const rec = st.openApproval(env.name, expiryMs, (rec) => {
       const a = answer(rec);
       const more = rec.required - a.approvals;
-      return `${more} more approval${more === 1 ? '' : 's'} into ${env.name} (${a.approvals}/${rec.required}) from ${a.stillNeeded.join(', ')}`;
-    };
-    const gate = () => {
-      st.pendingGate = {
+      return {
         kind: 'approval',
         environment: env.name,
-        needs: needs(),
+        needs: `${more} more approval${more === 1 ? '' : 's'} into ${env.name} (${a.approvals}/${rec.required}) from ${a.stillNeeded.join(', ')}`,
         until: rec.expiresAt,
         command: `harbor-promote approve ${st.promotionId} --env ${env.name} --as <name>`,
       };
-    };
-    st.onApprovalChange = () => {
-      gate();
-      st.publish();
-    };
-    st.awaitingApprovalFor = env.name;
-    gate();
-    st.publish();
+    });
     const decided = await condition(() => rec.decision !== 'pending', expiryMs, {
       summary: `approval into ${env.name} expires after ${approval.expiry}`,
     });
-    st.awaitingApprovalFor = undefined;
-    st.onApprovalChange = undefined;
+    st.closeApproval();
     if (!decided) {
       rec.decision = 'expired';
       throw fail(

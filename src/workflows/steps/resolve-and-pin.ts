@@ -29,7 +29,6 @@ export const resolveAndPin = defineStep({
   record(r, { run }) {
     run.rec.digest = r.digest;
     run.rec.manifestMediaType = r.manifestMediaType;
-    run.st.digest = r.digest;
-    run.st.publish();
+    run.st.pin(r.digest);
   },
 });

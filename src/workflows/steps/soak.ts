@@ -10,14 +10,13 @@ export const soak = defineStep({
   detail: ({ env }) => `soaking ${env.soak} in ${env.name}`,
   async run({ run, env }) {
     const ms = durationMs(env.soak!);
-    run.st.pendingGate = {
+    run.st.openGate({
       kind: 'soak',
       environment: env.name,
       needs: `soak time of ${formatDuration(ms)} in ${env.name}`,
       until: new Date(Date.now() + ms).toISOString(),
       command: `harbor-promote cancel ${run.st.promotionId} (to stop it)`,
-    };
-    run.st.publish();
+    });
     await sleep(ms, { summary: `soak ${env.soak} in ${env.name}` });
   },
   done: (_, { env }) => `soaked ${env.soak}`,

@@ -34,19 +34,17 @@ export const verificationGate = defineStep({
     const kind = kindOf(env);
     const st = run.st;
     if (kind === 'external') {
-      st.awaitingReportFor = env.name;
-      st.pendingGate = {
+      st.awaitReport({
         kind: 'verification',
         environment: env.name,
         needs: `a verification report for ${env.name}`,
         until: new Date(Date.now() + timeoutMs).toISOString(),
         command: `harbor-promote report ${st.promotionId} --env ${env.name} --passed|--failed --url <results>`,
-      };
-      st.publish();
+      });
       const got = await condition(() => st.reports[env.name] !== undefined, timeoutMs, {
         summary: `verification report for ${env.name} due within ${v.timeout}`,
       });
-      st.awaitingReportFor = undefined;
+      st.closeReport();
       if (!got)
         throw fail(
           FailureType.VerificationFailed,
