@@ -111,18 +111,21 @@ export interface DigestProof {
 
 // ---- the record --------------------------------------------------------------------------------------
 
-export type StepName =
-  | 'resolveAndPin'
-  | 'awaitScanAndGate'
-  | 'sign'
-  | 'approvalGate'
-  | 'copyToEnvironment'
-  | 'checkDigestAndSignature'
-  | 'rescanAndDetectQuarantine'
-  | 'updateOverlay'
-  | 'verificationGate'
-  | 'soak'
-  | 'proveFinalState';
+/** Every step a promotion can show (src/workflows/steps/table.ts orders them; a test keeps both in step). */
+export const STEP_NAMES = [
+  'resolveAndPin',
+  'awaitScanAndGate',
+  'sign',
+  'approvalGate',
+  'copyToEnvironment',
+  'rescanAndDetectQuarantine',
+  'checkDigestAndSignature',
+  'updateOverlay',
+  'verificationGate',
+  'soak',
+  'proveFinalState',
+] as const;
+export type StepName = (typeof STEP_NAMES)[number];
 
 export type StepState = 'pending' | 'running' | 'waiting' | 'succeeded' | 'skipped' | 'failed' | 'cancelled';
 

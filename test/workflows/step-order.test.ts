@@ -8,9 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { Context } from '@temporalio/activity';
 import type { PromotionActivities } from '../../src/activities/contract.js';
 import { PipelineSchema } from '../../src/domain/pipeline.js';
-import { plannedEnvironments, PromotionInputSchema } from '../../src/domain/promotion.js';
+import { plannedEnvironments, PromotionInputSchema, STEP_NAMES } from '../../src/domain/promotion.js';
 import { approveUpdate, reportVerificationSignal, statusQuery } from '../../src/workflows/messages.js';
-import { planSteps } from '../../src/workflows/steps/table.js';
+import { DESTINATION_STEPS, FINAL_STEPS, planSteps, SOURCE_STEPS } from '../../src/workflows/steps/table.js';
 import {
   atGate,
   input,
@@ -42,6 +42,11 @@ const RUNBOOK = [
 ];
 
 describe('step order', () => {
+  it('every step name is in exactly one table row, and every table row has a known name', () => {
+    const rows = [...SOURCE_STEPS, ...DESTINATION_STEPS, ...FINAL_STEPS].map((s) => s.name);
+    assert.deepEqual([...rows].sort(), [...STEP_NAMES].sort());
+  });
+
   it('the plan from the table is the runbook order, optional steps only where configured', () => {
     const envs = PipelineSchema.parse(testPipeline()).environments;
     assert.deepEqual(
