@@ -13,6 +13,25 @@ export default tseslint.config(
     },
   },
   {
+    // The domain is the shared vocabulary and its rules: pure, so the workflow bundle, the CLI and the
+    // worker can all use it. Nothing from activities, workflows, the CLI, Harbor, Temporal or Node I/O.
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../*', '@temporalio/*', 'node:*', 'fs', 'child_process', 'undici'],
+              message:
+                'src/domain is pure: import only from src/domain, zod or yaml (move shared types into src/domain).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {
       globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' },

@@ -5,7 +5,7 @@
  *
  * Exit codes: 0 clean shutdown, 1 crashed, 2 configuration wrong, 3 Temporal or Harbor unreachable.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
@@ -13,6 +13,7 @@ import { buildActivities } from './activities/index.js';
 import { readSecret } from './activities/secrets.js';
 import { toolOutputSays } from './activities/tool-output.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from './domain/failures.js';
+import { temporalConnectionOptions } from './temporal/connection.js';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './worker/config.js';
 import { createLogger } from './worker/logging.js';
 import { checkHarbor, StartupError } from './worker/preflight.js';
@@ -39,20 +40,18 @@ function connectReason(err: unknown): string {
 
 function nativeConnectionOptions(cfg: WorkerConfig): NativeConnectionOptions {
   const t = cfg.temporal;
-  return {
+  return temporalConnectionOptions({
     address: t.address,
     ...(t.tls && {
       tls: {
-        ...(t.tls.serverName && { serverNameOverride: t.tls.serverName }),
-        ...(t.tls.caFile && { serverRootCACertificate: readFileSync(t.tls.caFile) }),
-        ...(t.tls.certFile &&
-          t.tls.keyFile && {
-            clientCertPair: { crt: readFileSync(t.tls.certFile), key: readFileSync(t.tls.keyFile) },
-          }),
+        ...(t.tls.certFile && { certPath: t.tls.certFile }),
+        ...(t.tls.keyFile && { keyPath: t.tls.keyFile }),
+        ...(t.tls.caFile && { caPath: t.tls.caFile }),
+        ...(t.tls.serverName && { serverName: t.tls.serverName }),
       },
     }),
     ...(t.apiKey && { apiKey: readSecret(t.apiKey) }),
-  };
+  });
 }
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { PROMOTION_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
+import { PROMOTION_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { REAL_HARBOR_SERVICES } from '../harbor-real/services';
 import { REPO_ROOT, StackConfig, paths, secret } from './config';
 

@@ -5,15 +5,28 @@
  * so no field ever carries a secret: credentials stay in the worker's environment.
  */
 
-/** Harbor's scan severities, title case as Harbor sends them. */
-export type Severity = 'Critical' | 'High' | 'Medium' | 'Low' | 'Negligible' | 'Unknown' | 'None';
-
-/** One artifact in one Harbor project, always pinned by digest. `repository` excludes the project. */
-export interface ArtifactRef {
-  project: string;
-  repository: string;
-  digest: string;
-}
+// The shared vocabulary lives in src/domain (pure, no Temporal); re-exported so activities keep one import.
+import type { ArtifactRef } from '../domain/image-ref.js';
+import type {
+  CopyResult,
+  DigestProof,
+  OverlayResult,
+  SignResult,
+  VerificationResult,
+} from '../domain/promotion.js';
+import type { ProjectPolicy } from '../domain/quarantine.js';
+import type { ScanSummary } from '../domain/scan-policy.js';
+export type { Severity } from '../domain/severity.js';
+export type {
+  ArtifactRef,
+  CopyResult,
+  DigestProof,
+  OverlayResult,
+  ProjectPolicy,
+  ScanSummary,
+  SignResult,
+  VerificationResult,
+};
 
 export interface ResolveDigestInput {
   project: string;
@@ -35,55 +48,12 @@ export interface EnsureScannedInput {
   /** Poll interval inside the activity (heartbeating between polls). */
   pollIntervalMs?: number;
 }
-export interface ScanSummary {
-  reportId: string;
-  status: 'Success' | 'Error' | 'Stopped';
-  /** Highest severity found, `None` when clean. */
-  severity: Severity;
-  startTime: string;
-  endTime: string;
-  total: number;
-  fixable: number;
-  /** Only severities with a count, as Harbor reports them. */
-  bySeverity: Partial<Record<Severity, number>>;
-  scanner?: string;
-  /** The vulnerability ids found (used for allowlist decisions); capped to keep history small. */
-  vulnerabilityIds?: string[];
-}
-
-export interface ProjectPolicy {
-  project: string;
-  autoScan: boolean;
-  preventVulnerable: boolean;
-  /** Lower case threshold as stored in the project metadata (`none` when absent). */
-  severity: 'none' | 'low' | 'medium' | 'high' | 'critical';
-  cosignRequired: boolean;
-  /** The effective, unexpired CVE allowlist (system or project, per `reuse_sys_cve_allowlist`). */
-  allowlist: string[];
-}
-
 export interface CopyArtifactInput {
   from: ArtifactRef;
   to: { project: string; repository: string };
   /** Tag to give the artifact in the destination (skopeo needs one; harbor copies every source tag). */
   tag?: string;
   strategy: 'harbor' | 'skopeo';
-}
-export interface CopyResult {
-  digest: string;
-  /** ISO time just before the copy started: the fresh-scan cut-off in the destination. */
-  copiedAt: string;
-  strategy: 'harbor' | 'skopeo';
-  /** True when the signature accessory did not arrive and the activity re-created it. */
-  signatureRepaired: boolean;
-  /** Bytes of image content that passed through the worker (0 for a server-side copy). */
-  bytesThroughWorker: number;
-}
-
-export interface SignResult {
-  /** False when a valid signature by the configured key already existed. */
-  signed: boolean;
-  signatureDigest?: string;
 }
 export interface VerifyResult {
   verified: true;
@@ -100,12 +70,6 @@ export interface UpdateOverlayInput {
   digest: string;
   promotionId: string;
 }
-export interface OverlayResult {
-  changed: boolean;
-  /** The commit that now holds the change (the existing HEAD when nothing changed). */
-  commit: string;
-}
-
 export type VerificationSpec =
   | { kind: 'command'; argv: string[]; timeoutMs: number }
   | { kind: 'webhook'; url: string; timeoutMs: number; pollIntervalMs?: number };
@@ -115,28 +79,12 @@ export interface RunVerificationInput {
   digest: string;
   verification: VerificationSpec;
 }
-export interface VerificationResult {
-  passed: boolean;
-  url?: string;
-  details?: string;
-  /** Last lines of the command output, secrets redacted. */
-  outputTail?: string;
-  durationMs: number;
-}
-
 export interface VerifyDigestsInput {
   digest: string;
   artifacts: ArtifactRef[];
   /** Optional: also require that this tag resolves to `digest` in every project. */
   tag?: string;
 }
-export interface DigestProof {
-  project: string;
-  repository: string;
-  digest: string;
-  signed: boolean;
-}
-
 export interface PromotionActivities {
   resolveDigest(input: ResolveDigestInput): Promise<ResolvedArtifact>;
   ensureScanned(input: EnsureScannedInput): Promise<ScanSummary>;

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { temporalConnectionOptions } from '../temporal/connection.js';
 import { usage } from './errors.js';
 
 export interface ConnectionFlags {
@@ -100,25 +101,12 @@ function readPem(path: string, what: string): Buffer {
   }
 }
 
+const FLAG = { cert: '--tls-cert-path', key: '--tls-key-path', ca: '--tls-ca-path' } as const;
+
 export function connectionOptions(s: ConnectionSettings, connectTimeoutMs = 5_000): ConnectionOptions {
-  const tls = s.tls
-    ? {
-        ...(s.tls.serverName && { serverNameOverride: s.tls.serverName }),
-        ...(s.tls.caPath && { serverRootCACertificate: readPem(s.tls.caPath, '--tls-ca-path') }),
-        ...(s.tls.certPath &&
-          s.tls.keyPath && {
-            clientCertPair: {
-              crt: readPem(s.tls.certPath, '--tls-cert-path'),
-              key: readPem(s.tls.keyPath, '--tls-key-path'),
-            },
-          }),
-      }
-    : undefined;
   return {
-    address: s.address,
+    ...temporalConnectionOptions(s, (path, which) => readPem(path, FLAG[which])),
     connectTimeout: connectTimeoutMs,
-    ...(tls && { tls }),
-    ...(s.apiKey && { apiKey: s.apiKey }),
   };
 }
 

@@ -124,3 +124,10 @@ export function formatImageReference(ref: ImageReference): string {
 export function shortDigest(digest: string): string {
   return digest.startsWith('sha256:') ? digest.slice(0, 19) : digest;
 }
+
+/** One artifact in one Harbor project, always pinned by digest. `repository` excludes the project. */
+export interface ArtifactRef {
+  project: string;
+  repository: string;
+  digest: string;
+}

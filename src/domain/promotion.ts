@@ -3,14 +3,7 @@
  * (it rejects a bad input as `InvalidInput`), the record is the workflow's result.
  */
 import { z } from 'zod';
-import type {
-  CopyResult,
-  DigestProof,
-  OverlayResult,
-  ScanSummary,
-  SignResult,
-  VerificationResult,
-} from '../activities/contract.js';
+import type { ScanSummary } from './scan-policy.js';
 import { isDigest } from './image-ref.js';
 import { EnvironmentName, PipelineSchema, Reference, RepositoryName, formatIssues } from './pipeline.js';
 
@@ -76,20 +69,63 @@ export function promotionSummary(input: ValidPromotionInput): string {
   return `${ref} ${envs[0]!.name} → ${envs[envs.length - 1]!.name}`;
 }
 
+// ---- what the steps produce (activity results, kept in the record) ----
+
+export interface CopyResult {
+  digest: string;
+  /** ISO time just before the copy started: the fresh-scan cut-off in the destination. */
+  copiedAt: string;
+  strategy: 'harbor' | 'skopeo';
+  /** True when the signature accessory did not arrive and the activity re-created it. */
+  signatureRepaired: boolean;
+  /** Bytes of image content that passed through the worker (0 for a server-side copy). */
+  bytesThroughWorker: number;
+}
+
+export interface SignResult {
+  /** False when a valid signature by the configured key already existed. */
+  signed: boolean;
+  signatureDigest?: string;
+}
+export interface OverlayResult {
+  changed: boolean;
+  /** The commit that now holds the change (the existing HEAD when nothing changed). */
+  commit: string;
+}
+
+export interface VerificationResult {
+  passed: boolean;
+  url?: string;
+  details?: string;
+  /** Last lines of the command output, secrets redacted. */
+  outputTail?: string;
+  durationMs: number;
+}
+
+export interface DigestProof {
+  project: string;
+  repository: string;
+  digest: string;
+  signed: boolean;
+}
+
 // ---- the record --------------------------------------------------------------------------------------
 
-export type StepName =
-  | 'resolveAndPin'
-  | 'awaitScanAndGate'
-  | 'sign'
-  | 'approvalGate'
-  | 'copyToEnvironment'
-  | 'checkDigestAndSignature'
-  | 'rescanAndDetectQuarantine'
-  | 'updateOverlay'
-  | 'verificationGate'
-  | 'soak'
-  | 'proveFinalState';
+/** Every step a promotion can show (src/workflows/steps/table.ts orders them; a test keeps both in step). */
+export const STEP_NAMES = [
+  'resolveAndPin',
+  'awaitScanAndGate',
+  'sign',
+  'approvalGate',
+  'copyToEnvironment',
+  'rescanAndDetectQuarantine',
+  'checkDigestAndSignature',
+  'updateOverlay',
+  'verificationGate',
+  'soak',
+  'proveFinalState',
+] as const;
+export type StepName = (typeof STEP_NAMES)[number];
 
 export type StepState = 'pending' | 'running' | 'waiting' | 'succeeded' | 'skipped' | 'failed' | 'cancelled';
 

@@ -3,8 +3,21 @@
  * (harbor-api.md §6): cosign content trust first, then `prevent_vul`, with Harbor's exact messages, so
  * the workflow can say what will happen before the manifest HEAD confirms it with a 412.
  */
-import type { ProjectPolicy, ScanSummary, Severity } from '../activities/contract.js';
+import type { ScanSummary } from './scan-policy.js';
+import type { Severity } from './severity.js';
 import { SEVERITIES_DESC, severityRank, THRESHOLD_TITLE } from './severity.js';
+
+/** A project's pull-blocking settings, as the worker reads them from Harbor. */
+export interface ProjectPolicy {
+  project: string;
+  autoScan: boolean;
+  preventVulnerable: boolean;
+  /** Lower case threshold as stored in the project metadata (`none` when absent). */
+  severity: 'none' | 'low' | 'medium' | 'high' | 'critical';
+  cosignRequired: boolean;
+  /** The effective, unexpired CVE allowlist (system or project, per `reuse_sys_cve_allowlist`). */
+  allowlist: string[];
+}
 
 export type PullVerdict =
   | { blocked: false }

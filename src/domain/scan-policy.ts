@@ -1,6 +1,29 @@
 /** The scan gate: counts by severity against an environment's threshold → pass or fail, with a message. */
-import type { ScanSummary, Severity } from '../activities/contract.js';
-import { SEVERITIES_DESC, THRESHOLD_TITLE, severityRank, thresholdRank, type Threshold } from './severity.js';
+import {
+  SEVERITIES_DESC,
+  THRESHOLD_TITLE,
+  severityRank,
+  thresholdRank,
+  type Severity,
+  type Threshold,
+} from './severity.js';
+
+/** A finished (or failed) Harbor scan of one artifact, as the workflow records it. */
+export interface ScanSummary {
+  reportId: string;
+  status: 'Success' | 'Error' | 'Stopped';
+  /** Highest severity found, `None` when clean. */
+  severity: Severity;
+  startTime: string;
+  endTime: string;
+  total: number;
+  fixable: number;
+  /** Only severities with a count, as Harbor reports them. */
+  bySeverity: Partial<Record<Severity, number>>;
+  scanner?: string;
+  /** The vulnerability ids found (used for allowlist decisions); capped to keep history small. */
+  vulnerabilityIds?: string[];
+}
 
 export interface ScanVerdict {
   passed: boolean;

@@ -2,7 +2,8 @@
  * Severity ranks exactly as Harbor's pull-blocking middleware ranks them (harbor-api.md §6), so our own
  * gate and Harbor's quarantine agree on what "at or above the threshold" means.
  */
-import type { Severity } from '../activities/contract.js';
+/** Harbor's scan severities, title case as Harbor sends them. */
+export type Severity = 'Critical' | 'High' | 'Medium' | 'Low' | 'Negligible' | 'Unknown' | 'None';
 
 /** Lower case, as pipeline files and Harbor project metadata write them. */
 export const THRESHOLDS = ['none', 'negligible', 'low', 'medium', 'high', 'critical'] as const;

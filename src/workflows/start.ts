@@ -22,7 +22,7 @@ import {
   PromotionRepository,
   PromotionStage,
   PromotionTag,
-} from '../domain/search-attributes.js';
+} from './search-attributes.js';
 
 export const PROMOTE_WORKFLOW_TYPE = 'promoteImage';
 

@@ -1,6 +1,6 @@
 /**
- * The promotion's live state: the step list (planned up front, so `status` shows the whole plan), gates,
- * approvals, reports. Keeping it in one object lets the query, the update validators and the UI details
+ * The promotion's live state: the step list (the plan from steps/table.ts, so `status` shows the whole
+ * promotion in the order it runs), gates, approvals, reports. Keeping it in one object lets the query, the update validators and the UI details
  * read the same facts the workflow acts on. Workflow code: deterministic, no I/O.
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
@@ -9,7 +9,6 @@ import type { Environment } from '../domain/pipeline.js';
 import type {
   ApprovalRecord,
   IgnoredMessage,
-  StepName,
   StepRecord,
   StepState,
   ValidPromotionInput,
@@ -22,22 +21,11 @@ import {
   PromotionRepository,
   PromotionStage,
   PromotionTag,
-} from '../domain/search-attributes.js';
+} from './search-attributes.js';
 import type { PendingGate, PromotionStatus, Stage, VerificationReport } from './messages.js';
+import type { PlannedStep } from './steps/table.js';
 
 const now = () => new Date().toISOString(); // workflow time: deterministic
-
-/** Steps per environment, in runbook order; the source environment has the first three. */
-const SOURCE_STEPS: StepName[] = ['resolveAndPin', 'awaitScanAndGate', 'sign'];
-export function stepsFor(env: Environment): StepName[] {
-  const s: StepName[] = [];
-  if (env.approval) s.push('approvalGate');
-  s.push('copyToEnvironment', 'checkDigestAndSignature', 'rescanAndDetectQuarantine');
-  if (env.overlay) s.push('updateOverlay');
-  if (env.verification) s.push('verificationGate');
-  if (env.soak) s.push('soak');
-  return s;
-}
 
 export class PromotionState {
   stage: Stage = 'starting';
@@ -61,11 +49,18 @@ export class PromotionState {
     readonly promotionId: string,
     readonly input: ValidPromotionInput,
     readonly envs: Environment[],
+    plan: readonly PlannedStep[],
   ) {
     this.currentEnvironment = envs[0]!.name;
-    envs.forEach((env, i) => {
-      for (const step of i === 0 ? SOURCE_STEPS : stepsFor(env))
-        this.steps.push({ id: `${env.name}/${step}`, environment: env.name, step, state: 'pending' });
+    // The plan, all pending: `status` shows the whole promotion from the start, in the order it runs.
+    for (const p of plan)
+      this.steps.push({
+        id: p.id,
+        ...(p.unit.scope === 'environment' && { environment: p.env.name }),
+        step: p.unit.name,
+        state: 'pending',
+      });
+    for (const env of envs)
       if (env.approval)
         this.approvals[env.name] = {
           environment: env.name,
@@ -74,8 +69,6 @@ export class PromotionState {
           decision: 'pending',
           approvals: [],
         };
-    });
-    this.steps.push({ id: 'proveFinalState', step: 'proveFinalState', state: 'pending' });
   }
 
   step(id: string): StepRecord {
@@ -101,6 +94,51 @@ export class PromotionState {
     s.finishedAt = now();
     if (detail !== undefined) s.detail = detail;
     this.pendingGate = undefined;
+  }
+
+  // ---- what the steps change (the handlers' changes are in approvals.ts) ----------------------------
+
+  /** The digest is pinned: from now on every step uses it, and visibility shows it. */
+  pin(digest: string): void {
+    this.digest = digest;
+    this.publish();
+  }
+
+  /** A gate that waits for time or a human: shown with what moves it until the step finishes. */
+  openGate(gate: PendingGate): void {
+    this.pendingGate = gate;
+    this.publish();
+  }
+
+  /**
+   * Opens the approval gate of one environment: only now are approvals for it accepted, and the gate's
+   * "needs" line follows each one. Returns the environment's approval record.
+   */
+  openApproval(
+    environment: string,
+    expiryMs: number,
+    gate: (rec: ApprovalRecord) => PendingGate,
+  ): ApprovalRecord {
+    const rec = this.approvals[environment]!;
+    rec.openedAt = now();
+    rec.expiresAt = new Date(Date.now() + expiryMs).toISOString();
+    this.awaitingApprovalFor = environment;
+    this.onApprovalChange = () => this.openGate(gate(rec));
+    this.openGate(gate(rec));
+    return rec;
+  }
+  closeApproval(): void {
+    this.awaitingApprovalFor = undefined;
+    this.onApprovalChange = undefined;
+  }
+
+  /** Opens the verification gate of one environment: only now is a report for it accepted. */
+  awaitReport(gate: PendingGate): void {
+    this.awaitingReportFor = gate.environment;
+    this.openGate(gate);
+  }
+  closeReport(): void {
+    this.awaitingReportFor = undefined;
   }
 
   /** Search attributes and current details follow every stage change. */

@@ -16,7 +16,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { PromotionActivities, ScanSummary } from '../../src/activities/contract.js';
 import type { PipelineFile } from '../../src/domain/pipeline.js';
 import type { PromotionInput } from '../../src/domain/promotion.js';
-import { PROMOTION_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes.js';
+import { PROMOTION_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
 import { statusQuery, type PromotionStatus } from '../../src/workflows/messages.js';
 import { PROMOTE_WORKFLOW_TYPE, promotionStartOptions } from '../../src/workflows/start.js';
 

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure, CancelledFailure, WorkflowUpdateFailedError } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import { workflowMetadataQuery } from '@temporalio/workflow';
-import { PromotionStage } from '../../src/domain/search-attributes.js';
+import { PromotionStage } from '../../src/workflows/search-attributes.js';
 import {
   approveSignal,
   approveUpdate,

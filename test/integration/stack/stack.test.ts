@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { StackConfig, paths } from '../../../dev/stack/config';
 import { SERVICES } from '../../../dev/stack/components';
 import { binaryPath } from '../../../scripts/tools';
-import { PROMOTION_SEARCH_ATTRIBUTES } from '../../../src/domain/search-attributes';
+import { PROMOTION_SEARCH_ATTRIBUTES } from '../../../src/workflows/search-attributes';
 import { stackDown, stackStatus, stackUp } from '../../../dev/stack/stack';
 
 function config(base: number): StackConfig {

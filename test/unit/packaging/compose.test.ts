@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { PROMOTION_SEARCH_ATTRIBUTES } from '../../../src/domain/search-attributes';
+import { PROMOTION_SEARCH_ATTRIBUTES } from '../../../src/workflows/search-attributes';
 import { parseWorkerEnv, WORKER_ENV } from '../../../src/worker/config';
 
 const ROOT = resolve(__dirname, '..', '..', '..');

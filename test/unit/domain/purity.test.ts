@@ -1,0 +1,24 @@
+/**
+ * src/domain is pure (docs/CONVENTIONS.md): the workflow bundle, the CLI and the worker all import it, so
+ * it must not pull in activities, the Harbor client, Temporal or Node I/O. ESLint enforces the same rule
+ * (eslint.config.mjs); this test keeps it when lint is not run.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+const DOMAIN = join(__dirname, '../../../src/domain');
+const ALLOWED = /^(\.\/[\w-]+\.js|zod|yaml)$/;
+
+describe('src/domain', () => {
+  it('imports only itself, zod and yaml', () => {
+    const bad: string[] = [];
+    for (const f of readdirSync(DOMAIN).filter((n) => n.endsWith('.ts'))) {
+      const src = readFileSync(join(DOMAIN, f), 'utf8');
+      for (const m of src.matchAll(/(?:from|import|require\()\s*['"]([^'"]+)['"]/g))
+        if (!ALLOWED.test(m[1]!)) bad.push(`${f}: ${m[1]}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+});

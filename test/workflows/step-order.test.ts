@@ -1,0 +1,141 @@
+/**
+ * The step order is written once (src/workflows/steps/table.ts). These tests hold the plan, `status` and
+ * the execution to it: a promotion on the local test server must run its steps in exactly the order its
+ * `status` listed them before it started.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Context } from '@temporalio/activity';
+import type { PromotionActivities } from '../../src/activities/contract.js';
+import { PipelineSchema } from '../../src/domain/pipeline.js';
+import { plannedEnvironments, PromotionInputSchema, STEP_NAMES } from '../../src/domain/promotion.js';
+import { approveUpdate, reportVerificationSignal, statusQuery } from '../../src/workflows/messages.js';
+import { DESTINATION_STEPS, FINAL_STEPS, planSteps, SOURCE_STEPS } from '../../src/workflows/steps/table.js';
+import {
+  atGate,
+  input,
+  mockActivities,
+  runPromotion,
+  startTestEnv,
+  testPipeline,
+  waitForStatus,
+} from './helpers.js';
+
+/** The runbook order for the three-environment test pipeline, written out as a reader expects it. */
+const RUNBOOK = [
+  'dev/resolveAndPin',
+  'dev/awaitScanAndGate',
+  'dev/sign',
+  'staging/copyToEnvironment',
+  'staging/rescanAndDetectQuarantine',
+  'staging/checkDigestAndSignature',
+  'staging/updateOverlay',
+  'staging/verificationGate',
+  'staging/soak',
+  'production/approvalGate',
+  'production/copyToEnvironment',
+  'production/rescanAndDetectQuarantine',
+  'production/checkDigestAndSignature',
+  'production/updateOverlay',
+  'production/verificationGate',
+  'proveFinalState',
+];
+
+describe('step order', () => {
+  it('every step name is in exactly one table row, and every table row has a known name', () => {
+    const rows = [...SOURCE_STEPS, ...DESTINATION_STEPS, ...FINAL_STEPS].map((s) => s.name);
+    assert.deepEqual([...rows].sort(), [...STEP_NAMES].sort());
+  });
+
+  it('the plan from the table is the runbook order, optional steps only where configured', () => {
+    const envs = PipelineSchema.parse(testPipeline()).environments;
+    assert.deepEqual(
+      planSteps(envs).map((p) => p.id),
+      RUNBOOK,
+    );
+    // Without approval, overlay, verification or soak, a destination has only the mandatory steps.
+    const bare = PipelineSchema.parse(
+      testPipeline(
+        (p) => (p.environments = p.environments.slice(0, 2).map(({ name, project }) => ({ name, project }))),
+      ),
+    ).environments;
+    assert.deepEqual(
+      planSteps(bare).map((p) => p.id),
+      [
+        'dev/resolveAndPin',
+        'dev/awaitScanAndGate',
+        'dev/sign',
+        'staging/copyToEnvironment',
+        'staging/rescanAndDetectQuarantine',
+        'staging/checkDigestAndSignature',
+        'proveFinalState',
+      ],
+    );
+    // A target environment cuts the plan after it.
+    const toStaging = PromotionInputSchema.parse(input(testPipeline(), { targetEnvironment: 'staging' }));
+    assert.deepEqual(
+      planSteps(plannedEnvironments(toStaging)).map((p) => p.id),
+      [...RUNBOOK.filter((id) => !id.startsWith('production/'))],
+    );
+  });
+
+  describe('on the test server', () => {
+    let ctx: Awaited<ReturnType<typeof startTestEnv>>;
+    before(async () => {
+      ctx = await startTestEnv();
+    });
+    after(async () => {
+      await ctx?.env.teardown();
+    });
+
+    it('status lists the steps in the order they run, and they run in that order', async () => {
+      const { acts } = mockActivities();
+      // Each activity asks the workflow which step is running while it is called: that is the executed
+      // sequence, seen from outside, independent of timestamps.
+      const running: string[] = [];
+      const probed = Object.fromEntries(
+        Object.entries(acts).map(([name, fn]) => [
+          name,
+          async (i: unknown) => {
+            const id = Context.current().info.workflowExecution!.workflowId; // always set for a workflow's activity
+            const s = await ctx.env.client.workflow.getHandle(id).query(statusQuery);
+            // Not asserted here: a failing activity would be retried, not fail the test.
+            const now = s.steps.filter((x) => x.state === 'running' || x.state === 'waiting');
+            running.push(now.map((x) => x.id).join(' + '));
+            return (fn as (i: unknown) => Promise<unknown>)(i);
+          },
+        ]),
+      ) as unknown as PromotionActivities;
+      let planned: string[] = [];
+      const r = await runPromotion(ctx, probed, input(testPipeline()), async (h) => {
+        planned = (await h.query(statusQuery)).steps.map((s) => s.id);
+        await waitForStatus(h, atGate('approval', 'production'));
+        running.push('production/approvalGate'); // a gate calls no activity: its own status says it waits
+        await h.executeUpdate(approveUpdate, { args: [{ environment: 'production', approver: 'alice' }] });
+        await waitForStatus(h, atGate('verification', 'production'));
+        running.push('production/verificationGate');
+        await h.signal(reportVerificationSignal, { environment: 'production', passed: true });
+      });
+      assert.equal(r.error, undefined, String(r.error));
+
+      // status before anything ran = the table's plan = the runbook.
+      assert.deepEqual(planned, RUNBOOK);
+      // Every planned step ran and succeeded; nothing ran that was not planned.
+      assert.deepEqual(
+        r.result!.steps.map((s) => [s.id, s.state]),
+        RUNBOOK.map((id) => [id, 'succeeded']),
+      );
+      // Executed sequence (steps that call activities, plus the gates seen waiting) = the plan's order.
+      const executed = running.filter((id, i) => id !== running[i - 1]);
+      assert.deepEqual(
+        executed,
+        RUNBOOK.filter((id) => executed.includes(id)),
+      );
+      assert.ok(!executed.includes('staging/soak')); // a timer: covered by the start times below
+      // Start times never go backwards along the plan (workflow time; a step starts after the last ended).
+      const started = r.result!.steps.map((s) => s.startedAt!);
+      for (let i = 1; i < started.length; i++)
+        assert.ok(started[i - 1]! <= started[i]!, `${RUNBOOK[i - 1]} started after ${RUNBOOK[i]}`);
+    });
+  });
+});
