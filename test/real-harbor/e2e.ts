@@ -38,8 +38,11 @@ export interface E2e {
   stop(): Promise<void>;
 }
 
-/** A worker on a task queue of its own (other files' workers never pick up these promotions). */
-export async function setUp(label: string): Promise<E2e> {
+/**
+ * A worker on a task queue of its own (other files' workers never pick up these promotions); `workerEnv`
+ * changes only the worker's settings (e.g. another robot), not what the CLI and the readers use.
+ */
+export async function setUp(label: string, workerEnv: Record<string, string> = {}): Promise<E2e> {
   const nonce = randomBytes(3).toString('hex');
   const base = testEnv();
   const env: Record<string, string> = {
@@ -53,6 +56,7 @@ export async function setUp(label: string): Promise<E2e> {
   const dir = join(REPO_ROOT, '.data', 'real-e2e', `${label}-${nonce}`);
   const worker: WorkerProcess = await startWorker(env, join(dir, 'worker.log'), {
     WORKER_METRICS_ADDRESS: '',
+    ...workerEnv,
   });
   return {
     env,
