@@ -19,6 +19,7 @@ import {
   type WorkerProcess,
 } from '../../dev/demo/lib';
 import { stackConfig } from '../../dev/stack/config';
+import { workflowBundle } from '../support/bundle';
 import { testEnv } from '../support/env';
 
 const run = promisify(execFile);
@@ -56,6 +57,8 @@ export async function setUp(label: string, workerEnv: Record<string, string> = {
   const dir = join(REPO_ROOT, '.data', 'real-e2e', `${label}-${nonce}`);
   const worker: WorkerProcess = await startWorker(env, join(dir, 'worker.log'), {
     WORKER_METRICS_ADDRESS: '',
+    // scripts/test-real-harbor.sh bundles the workflows once for all files; run alone, once per file.
+    WORKER_WORKFLOW_BUNDLE: process.env.WORKER_WORKFLOW_BUNDLE || (await workflowBundle()),
     ...workerEnv,
   });
   return {
