@@ -164,7 +164,11 @@ export async function startWorker(
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const code = await Promise.race([exited, sleep(30_000).then(() => 'timeout' as const)]);
+    // Unref'd: a pending 30 s timer would keep the caller's process (e.g. a test file) alive after the exit.
+    const code = await Promise.race([
+      exited,
+      sleep(30_000, undefined, { ref: false }).then(() => 'timeout' as const),
+    ]);
     if (code === 'timeout') {
       child.kill('SIGKILL');
       return exited;

@@ -1,15 +1,17 @@
 // Real Harbor v2.15.2 with dev/scanner-adapter as its default scanner (the `--harbor real` stack): Harbor's
 // own scan jobs (auto-scan on push and on copy) reach Success with the findings dev/scan-core computes, which
-// harbor-sim reports too (harbor-sim.test.ts). Skipped unless HARBOR_URL is such a Harbor.
+// harbor-sim reports too (test/integration/scanner-adapter/harbor-sim.test.ts). Runs under
+// scripts/test-real-harbor.sh, whose stack registers the adapter as the default scanner; it fails if not.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { before, test } from 'node:test';
-import { loadAdvisories, matchAdvisories } from '../../../dev/harbor-sim/apk';
-import { SCANNER } from '../../../dev/scanner-adapter/api';
-import { comparable } from './drive';
-import { apkImage, indexOf, pushImage } from './images';
+import { testEnv } from '../support/env';
+import { loadAdvisories, matchAdvisories } from '../../dev/harbor-sim/apk';
+import { SCANNER } from '../../dev/scanner-adapter/api';
+import { comparable } from '../integration/scanner-adapter/drive';
+import { apkImage, indexOf, pushImage } from '../integration/scanner-adapter/images';
 
-const e = process.env;
+const e = testEnv();
 const url = (e.HARBOR_URL ?? '').replace(/\/$/, '');
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 const admin = basic(e.HARBOR_ADMIN_USERNAME ?? 'admin', e.HARBOR_ADMIN_PASSWORD ?? '');
@@ -27,17 +29,22 @@ async function api(method: string, path: string, body?: unknown, headers: Record
   return { status: r.status, text, json: text ? (JSON.parse(text) as unknown) : undefined };
 }
 
-let enabled = false;
 before(async () => {
-  if (!url || !e.HARBOR_ADMIN_PASSWORD) return;
-  const r = await api('GET', '/scanners').catch(() => null);
-  const list = (r?.status === 200 ? r.json : []) as { is_default?: boolean; url: string }[];
-  const def = list.find((s) => s.is_default);
-  if (!def) return;
-  const md = await fetch(`${def.url}/api/v1/metadata`)
-    .then((x) => x.json() as Promise<{ scanner?: { name?: string } }>)
-    .catch(() => null);
-  enabled = md?.scanner?.name === SCANNER.name;
+  const r = await api('GET', '/scanners');
+  assert.equal(r.status, 200, r.text);
+  const def = (r.json as { is_default?: boolean; url: string }[]).find((s) => s.is_default);
+  assert.ok(
+    def,
+    `Harbor at ${url} has no default scanner: the real-Harbor stack registers dev/scanner-adapter`,
+  );
+  const md = (await fetch(`${def.url}/api/v1/metadata`).then((x) => x.json())) as {
+    scanner?: { name?: string };
+  };
+  assert.equal(
+    md.scanner?.name,
+    SCANNER.name,
+    `the default scanner at ${def.url} is not dev/scanner-adapter`,
+  );
 });
 
 const art = (project: string, repo: string, ref: string) =>
@@ -86,8 +93,7 @@ const TOP = [
   { name: 'expat', version: '2.5.0-r0' },
 ];
 
-test('push → Harbor auto-scans with the adapter; copy into prevent_vul staging is scanned and then blocked', async (t) => {
-  if (!enabled) return t.skip('HARBOR_URL is not a real Harbor with dev/scanner-adapter as default scanner');
+test('push → Harbor auto-scans with the adapter; copy into prevent_vul staging is scanned and then blocked', async () => {
   const repo = `sa-real-${run}`;
   const img = apkImage([[{ name: 'busybox', version: '1.30.0-r0' }], TOP]);
   const t0 = Date.now();
@@ -113,8 +119,7 @@ test('push → Harbor auto-scans with the adapter; copy into prevent_vul staging
   assert.match(await pull.text(), /Prevent images with vulnerability severity of \\?"High\\?" or higher/);
 });
 
-test('an index: Harbor scans each child with the adapter', async (t) => {
-  if (!enabled) return t.skip('HARBOR_URL is not a real Harbor with dev/scanner-adapter as default scanner');
+test('an index: Harbor scans each child with the adapter', async () => {
   const repo = `sa-real-idx-${run}`;
   const armPkgs = [{ name: 'curl', version: '8.5.0-r0' }];
   const amd = apkImage([TOP], 'amd64');
