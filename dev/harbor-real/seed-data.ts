@@ -1,8 +1,9 @@
 /**
  * What the stack seeds into real Harbor: the same projects, policies and robot permissions as harbor-sim's
  * seed (dev/harbor-sim/seed.ts), in the shape of Harbor's REST API (ProjectReq.metadata, RobotCreate).
- * Kept beside it by hand; test/real-harbor/stack.test.ts reads them back from real Harbor.
+ * Robot permissions come from dev/robot-access.ts; test/real-harbor/stack.test.ts reads them back from real Harbor.
  */
+import { CI_PUSH, promoterPermissions, robotAccess, type RobotAccess } from '../robot-access';
 export interface SeedProject {
   name: string;
   metadata: Record<string, string>;
@@ -22,42 +23,6 @@ export const SEED_PROJECTS: SeedProject[] = [
   },
 ];
 
-interface Access {
-  resource: string;
-  action: string;
-  effect: 'allow';
-}
-
-// Deduplicated: a pair listed twice (READ and WRITE share scan:read) is sent once.
-const acc = (pairs: string[]): Access[] =>
-  [...new Set(pairs)].map((p) => {
-    const [resource, action] = p.split(':') as [string, string];
-    return { resource, action, effect: 'allow' };
-  });
-
-const READ = [
-  'project:read',
-  'repository:list',
-  'repository:read',
-  'artifact:read',
-  'artifact:list',
-  'tag:list',
-  'accessory:list',
-  'artifact-addition:read',
-  'scan:read',
-  'metadata:read',
-  'scanner:read',
-];
-
-const WRITE = [
-  'repository:pull',
-  'repository:push',
-  'artifact:create',
-  'tag:create',
-  'scan:create',
-  'scan:read',
-];
-
 export interface RobotSpec {
   /** The name sent to POST /robots; Harbor prefixes it. */
   name: string;
@@ -66,7 +31,7 @@ export interface RobotSpec {
   level: 'system' | 'project';
   project?: string;
   description: string;
-  permissions: { kind: 'project'; namespace: string; access: Access[] }[];
+  permissions: { kind: 'project'; namespace: string; access: RobotAccess[] }[];
 }
 
 export const ROBOT_PERMISSIONS: RobotSpec[] = [
@@ -80,17 +45,7 @@ export const ROBOT_PERMISSIONS: RobotSpec[] = [
       {
         kind: 'project',
         namespace: 'platform-dev',
-        access: acc([
-          'repository:pull',
-          'repository:push',
-          'artifact:read',
-          'artifact:list',
-          'artifact:create',
-          'tag:create',
-          'tag:list',
-          'scan:read',
-          'accessory:list',
-        ]),
+        access: robotAccess(CI_PUSH),
       },
     ],
   },
@@ -99,16 +54,7 @@ export const ROBOT_PERMISSIONS: RobotSpec[] = [
     fullName: 'robot$promoter',
     level: 'system',
     description: 'promotion worker',
-    permissions: [
-      { kind: 'project', namespace: '*', access: acc(READ) },
-      // Push and scan on dev too: the promotion signs in dev (the `.sig` is a push) before the first copy.
-      {
-        kind: 'project',
-        namespace: 'platform-dev',
-        access: acc([...READ, 'repository:pull', 'repository:push', 'scan:create']),
-      },
-      { kind: 'project', namespace: 'platform-staging', access: acc([...READ, ...WRITE]) },
-      { kind: 'project', namespace: 'platform-production', access: acc([...READ, ...WRITE]) },
-    ],
+    // read everywhere; sign (push) and scan in dev; write where it copies to
+    permissions: promoterPermissions('platform-dev', ['platform-staging', 'platform-production']),
   },
 ];

@@ -1,6 +1,7 @@
 // First-start seed (idempotent): the three platform projects, admin, CI robot, promoter robot, guest.
+import { CI_PUSH, promoterPermissions, robotAccess } from '../robot-access';
 import { hashSecret } from './auth';
-import type { ProjectRec, RobotAccess, RobotPermission, Store } from './store';
+import type { ProjectRec, RobotPermission, Store } from './store';
 import { now } from './store';
 import { ROLE } from './rbac';
 
@@ -18,26 +19,6 @@ export function seedSecrets(env: NodeJS.ProcessEnv = process.env): {
     guest: env.HARBOR_SIM_GUEST_PASSWORD || 'Guest12345',
   };
 }
-
-const acc = (pairs: string[]): RobotAccess[] =>
-  pairs.map((p) => {
-    const [resource, action] = p.split(':') as [string, string];
-    return { resource, action, effect: 'allow' };
-  });
-
-const READ = [
-  'project:read',
-  'repository:list',
-  'repository:read',
-  'artifact:read',
-  'artifact:list',
-  'tag:list',
-  'accessory:list',
-  'artifact-addition:read',
-  'scan:read',
-  'metadata:read',
-  'scanner:read',
-];
 
 export function seed(store: Store): void {
   const s = store.state;
@@ -116,45 +97,17 @@ export function seed(store: Store): void {
       {
         kind: 'project',
         namespace: dev.name,
-        access: acc([
-          'repository:pull',
-          'repository:push',
-          'artifact:read',
-          'artifact:list',
-          'artifact:create',
-          'tag:create',
-          'tag:list',
-          'scan:read',
-          'accessory:list',
-        ]),
+        access: robotAccess(CI_PUSH),
       },
     ],
     'CI pushes to platform-dev',
   );
-  const write = [
-    'repository:pull',
-    'repository:push',
-    'artifact:create',
-    'tag:create',
-    'scan:create',
-    'scan:read',
-  ];
   robot(
     'robot$promoter',
     'system',
     secrets.promoter,
-    [
-      { kind: 'project', namespace: '*', access: acc(READ) },
-      // Push and scan on dev too: the promotion signs in dev (the `.sig` is a push) before the first copy,
-      // and triggers the dev scan when auto-scan has not run. Nothing else is written to dev.
-      {
-        kind: 'project',
-        namespace: dev.name,
-        access: acc([...READ, 'repository:pull', 'repository:push', 'scan:create']),
-      },
-      { kind: 'project', namespace: staging.name, access: acc([...READ, ...write]) },
-      { kind: 'project', namespace: prod.name, access: acc([...READ, ...write]) },
-    ],
+    // read everywhere; sign (push) and scan in dev; write where it copies to
+    promoterPermissions(dev.name, [staging.name, prod.name]),
     'promotion worker',
   );
   if (!s.users.some((u) => u.username === 'guest')) {

@@ -15,6 +15,7 @@ import {
   type RecordedRequest,
 } from '../../src/harbor/index';
 import { clientOperations, opKey, registryTemplate } from '../support/client-operations';
+import { PROMOTER_READ, PROMOTER_WRITE } from '../../dev/robot-access';
 import { Fixture, harborError, type Access } from './fixture';
 import { CLEAN, Cosign, pushImageTo, pushIndexTo, removeWorkDir, VULNERABLE } from './images';
 import { connect, resolveTarget, type ConformanceTarget, type Creds } from './target';
@@ -24,26 +25,8 @@ const INDEX = 'application/vnd.oci.image.index.v1+json';
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
 /** What the promotion robot needs (the seed's promoter, README): read everywhere, write where it copies to. */
-const READ: Access[] = [
-  'project:read',
-  'repository:list',
-  'repository:read',
-  'artifact:read',
-  'artifact:list',
-  'tag:list',
-  'accessory:list',
-  'artifact-addition:read',
-  'scan:read',
-  'metadata:read',
-  'scanner:read',
-];
-const WRITE: Access[] = [
-  'repository:pull',
-  'repository:push',
-  'artifact:create',
-  'tag:create',
-  'scan:create',
-];
+const READ: Access[] = [...PROMOTER_READ];
+const WRITE: Access[] = [...PROMOTER_WRITE];
 
 let t: ConformanceTarget;
 let fx: Fixture;

@@ -8,26 +8,11 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PROMOTER_READ, PROMOTER_WRITE, robotAccess } from '../../dev/robot-access';
 import { HarborAdmin } from './harbor';
 import { need, type Env } from './env';
 
 const run = promisify(execFile);
-
-const READ = [
-  'project:read',
-  'repository:list',
-  'repository:read',
-  'artifact:read',
-  'artifact:list',
-  'tag:list',
-  'accessory:list',
-  'artifact-addition:read',
-  'scan:read',
-  'metadata:read',
-];
-const WRITE = ['repository:pull', 'repository:push', 'artifact:create', 'tag:create', 'scan:create'];
-const access = (pairs: string[]) =>
-  pairs.map((p) => ({ resource: p.split(':')[0], action: p.split(':')[1], effect: 'allow' }));
 
 export interface Robot {
   username: string;
@@ -55,8 +40,12 @@ export async function createPromoterRobot(
       description: 'promoter for a proof suite',
       ...(secret && { secret }),
       permissions: [
-        { kind: 'project', namespace: '*', access: access(READ) },
-        ...writable.map((p) => ({ kind: 'project', namespace: p, access: access([...READ, ...WRITE]) })),
+        { kind: 'project', namespace: '*', access: robotAccess(PROMOTER_READ) },
+        ...writable.map((p) => ({
+          kind: 'project',
+          namespace: p,
+          access: robotAccess([...PROMOTER_READ, ...PROMOTER_WRITE]),
+        })),
       ],
     }),
   });
