@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
-import { temporalConnectionOptions } from '../temporal/connection.js';
+import { temporalConnectionOptions, temporalTlsFlag, temporalTlsOn } from '../temporal/connection.js';
 import { usage } from './errors.js';
 
 export interface ConnectionFlags {
@@ -36,7 +36,6 @@ export interface ConnectionSettings {
   apiKey?: string;
 }
 
-const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 const nonEmpty = (v: string | undefined) => (v && v.trim() !== '' ? v.trim() : undefined);
 
 /** The UI next to a dev server: same host, frontend port + 1000 (Temporal CLI's default). */
@@ -67,9 +66,13 @@ export function connectionSettings(
     throw usage(
       '--tls-cert-path and --tls-key-path (TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY) go together; give both or neither',
     );
-  const tlsOn = Boolean(
-    flags.tls || truthy(env.TEMPORAL_TLS) || certPath || keyPath || caPath || serverName || apiKey,
-  );
+  let flag: boolean;
+  try {
+    flag = Boolean(flags.tls) || temporalTlsFlag(env.TEMPORAL_TLS);
+  } catch (e) {
+    throw usage((e as Error).message);
+  }
+  const tlsOn = temporalTlsOn({ flag, certPath, keyPath, caPath, serverName, apiKey: Boolean(apiKey) });
   const tls = tlsOn
     ? {
         ...(certPath && { certPath }),

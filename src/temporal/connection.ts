@@ -41,3 +41,25 @@ export function temporalConnectionOptions(
   };
   return { address: e.address, ...(tls && { tls }), ...(e.apiKey && { apiKey: e.apiKey }) };
 }
+
+/**
+ * TEMPORAL_TLS as the CLI and the worker both read it: `1`/`true` on, `0`/`false` or unset off. Anything else
+ * is a mistake worth stopping for (`yes` would otherwise mean TLS on one side and off on the other).
+ */
+export function temporalTlsFlag(raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new Error(`TEMPORAL_TLS must be 1 or 0 (got "${raw}"): set TEMPORAL_TLS=1 to connect with TLS`);
+}
+
+/** TLS is on when asked for, or implied by any TLS file, a server name or an API key (Temporal Cloud). */
+export function temporalTlsOn(s: {
+  flag: boolean;
+  certPath?: string | undefined;
+  keyPath?: string | undefined;
+  caPath?: string | undefined;
+  serverName?: string | undefined;
+  apiKey?: boolean;
+}): boolean {
+  return Boolean(s.flag || s.certPath || s.keyPath || s.caPath || s.serverName || s.apiKey);
+}

@@ -9,6 +9,7 @@ import { delimiter, join } from 'node:path';
 import { z } from 'zod';
 import type { ActivityConfig, SecretSource } from '../activities/config.js';
 import { DURATION_PATTERN, durationMs } from '../domain/duration.js';
+import { temporalTlsFlag, temporalTlsOn } from '../temporal/connection.js';
 
 /** Every variable the worker reads, with its meaning: the schema's keys, the README table, the compose check. */
 export const WORKER_ENV = {
@@ -301,16 +302,14 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, checkFile
     }
   }
   if (problems.length) throw new ConfigError(problems);
-  const tlsOn =
-    e.TEMPORAL_TLS === '1' ||
-    e.TEMPORAL_TLS === 'true' ||
-    Boolean(
-      e.TEMPORAL_TLS_CERT ||
-      e.TEMPORAL_TLS_CA ||
-      e.TEMPORAL_TLS_SERVER_NAME ||
-      e.TEMPORAL_API_KEY ||
-      e.TEMPORAL_API_KEY_FILE,
-    );
+  const tlsOn = temporalTlsOn({
+    flag: temporalTlsFlag(e.TEMPORAL_TLS),
+    certPath: e.TEMPORAL_TLS_CERT,
+    keyPath: e.TEMPORAL_TLS_KEY,
+    caPath: e.TEMPORAL_TLS_CA,
+    serverName: e.TEMPORAL_TLS_SERVER_NAME,
+    apiKey: Boolean(e.TEMPORAL_API_KEY || e.TEMPORAL_API_KEY_FILE),
+  });
   const apiKey = e.TEMPORAL_API_KEY_FILE
     ? { file: e.TEMPORAL_API_KEY_FILE }
     : e.TEMPORAL_API_KEY

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { connectionOptions, connectionSettings } from '../../../src/cli/connection.js';
 import { temporalConnectionOptions } from '../../../src/temporal/connection.js';
+import { loadWorkerConfig } from '../../../src/worker/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hp-tls-'));
 const pem = (name: string) => {
@@ -54,5 +55,42 @@ describe('temporalConnectionOptions', () => {
     );
     const missing = connectionSettings({ address: 'h:7233', tlsCaPath: join(dir, 'nope.pem') }, {});
     assert.throws(() => connectionOptions(missing), /--tls-ca-path .*nope\.pem cannot be read \(ENOENT\)/);
+  });
+});
+
+describe('TEMPORAL_TLS means the same to the CLI and the worker', () => {
+  const workerEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
+    HARBOR_URL: 'http://127.0.0.1:8080',
+    HARBOR_USERNAME: 'robot$promoter',
+    HARBOR_PASSWORD: 'not-a-real-secret',
+    COSIGN_KEY_FILE: '/k',
+    COSIGN_PUBLIC_KEY_FILE: '/k.pub',
+    COSIGN_PASSWORD: 'pw',
+    GITOPS_REPO_URL: '/srv/gitops.git',
+    ...extra,
+  });
+  const cases: Record<string, string>[] = [
+    {},
+    { TEMPORAL_TLS: '1' },
+    { TEMPORAL_TLS: 'true' },
+    { TEMPORAL_TLS: '0' },
+    { TEMPORAL_TLS: 'false' },
+    { TEMPORAL_TLS: '0', TEMPORAL_TLS_CA: '/ca.pem' },
+    { TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' },
+    { TEMPORAL_API_KEY: 'k' },
+  ];
+  for (const env of cases)
+    it(`${JSON.stringify(env)}: TLS on for both or off for both`, () => {
+      const cli = connectionSettings({}, env).tls !== undefined;
+      const worker = loadWorkerConfig(workerEnv(env), false).temporal.tls !== undefined;
+      assert.equal(cli, worker);
+    });
+
+  it('a value that is neither 1 nor 0 is refused by both, naming TEMPORAL_TLS', () => {
+    assert.throws(() => connectionSettings({}, { TEMPORAL_TLS: 'yes' }), /TEMPORAL_TLS must be 1 or 0/);
+    assert.throws(
+      () => loadWorkerConfig(workerEnv({ TEMPORAL_TLS: 'yes' }), false),
+      /TEMPORAL_TLS must be 1 or 0/,
+    );
   });
 });
