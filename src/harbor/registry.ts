@@ -53,4 +53,37 @@ export class RegistryApi {
       throw err;
     }
   }
+
+  /** GET a manifest's exact bytes, or undefined on 404 (e.g. no `.sig` tag: the image is unsigned). */
+  async getManifest(
+    project: string,
+    repository: string,
+    reference: string,
+    signal?: AbortSignal,
+  ): Promise<{ bytes: Buffer; mediaType?: string } | undefined> {
+    const path = RegistryApi.manifestPath(project, repository, reference);
+    const res = await this.conn.request({
+      api: 'registry',
+      method: 'GET',
+      template: path,
+      headers: { accept: MANIFEST_ACCEPT },
+      accept: [200, 404],
+      signal,
+    });
+    if (res.status === 404) return undefined;
+    return { bytes: res.bytes ?? Buffer.from(res.body), mediaType: header(res.headers, 'content-type') };
+  }
+
+  /** GET a (small) blob's exact bytes; signature payloads are a few hundred bytes. */
+  async getBlob(project: string, repository: string, digest: string, signal?: AbortSignal): Promise<Buffer> {
+    const repo = `${project}/${repository}`.split('/').map(encodeURIComponent).join('/');
+    const res = await this.conn.request({
+      api: 'registry',
+      method: 'GET',
+      template: `/v2/${repo}/blobs/${digest}`,
+      headers: { accept: '*/*' },
+      signal,
+    });
+    return res.bytes ?? Buffer.from(res.body);
+  }
 }
