@@ -1,0 +1,220 @@
+// The in-process signature check (signature.ts via verifySignature) against the real cosign v3.1.2 CLI with
+// the project's offline flags (verifyArgs), on the same artifacts of harbor-sim: both must give the same
+// verdict (valid / no signature / invalid) on every case. Also prints the time of each side per check.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { after, before, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ArtifactRef } from '../../../src/activities/contract.js';
+import { classifyVerify, verifyArgs } from '../../../src/activities/cosign.js';
+import { buildActivities } from '../../../src/activities/index.js';
+import { runProcess } from '../../../src/activities/process.js';
+import { authFileContent } from '../../../src/activities/secrets.js';
+import { OCI_MANIFEST, signatureTag } from '../../../src/activities/signature.js';
+import { RegistryApi } from '../../../src/harbor/registry.js';
+import { activity, activityFixture, configFromEnv, DEV, PROD, STAGING } from './helpers.js';
+
+const { env, cfg, acts, connection, api, sim, ci, repo } = activityFixture('sigdiff');
+const registry = new RegistryApi(connection);
+const host = new URL(env.HARBOR_URL!).host;
+const password = env.HARBOR_PASSWORD ?? readFileSync(env.HARBOR_PASSWORD_FILE!, 'utf8').trim();
+const cosignDir = mkdtempSync(join(tmpdir(), 'hp-sigdiff-'));
+writeFileSync(join(cosignDir, 'config.json'), authFileContent(host, cfg.harborUsername, password), {
+  mode: 0o600,
+});
+
+type Verdict = 'valid' | 'none' | 'invalid';
+/** Wall time per check, by expected verdict (a failing in-process verdict is read twice: confirm-once). */
+const timings = {
+  cli: [] as number[],
+  inproc: [] as number[],
+  cliValid: [] as number[],
+  inprocValid: [] as number[],
+};
+
+/** The real cosign CLI, as the project ran it before (same flags, private DOCKER_CONFIG). */
+async function cosignVerdict(a: ArtifactRef): Promise<string> {
+  const t = performance.now();
+  const r = await runProcess({
+    bin: cfg.cosignBin,
+    args: verifyArgs(`${host}/${a.project}/${a.repository}@${a.digest}`, {
+      pubFile: env.COSIGN_PUBLIC_KEY_FILE!,
+      plainHttp: true,
+    }),
+    env: { HOME: cosignDir, DOCKER_CONFIG: cosignDir, TUF_ROOT: join(cosignDir, 'tuf') },
+    cwd: cosignDir,
+    timeoutMs: 60_000,
+    label: 'cosign verify',
+  });
+  timings.cli.push(performance.now() - t);
+  return classifyVerify(r);
+}
+
+/** The worker's in-process check, read back from what verifySignature answers. */
+async function inProcessVerdict(a: ArtifactRef): Promise<Verdict> {
+  const t = performance.now();
+  try {
+    await activity(acts.verifySignature, { artifact: a });
+    return 'valid';
+  } catch (err) {
+    assert.ok(err instanceof ApplicationFailure, String(err));
+    assert.equal(err.type, 'SignatureInvalid', err.message);
+    return /no cosign signature found/.test(err.message) ? 'none' : 'invalid';
+  } finally {
+    timings.inproc.push(performance.now() - t);
+  }
+}
+
+async function agree(a: ArtifactRef, expected: Verdict, what: string): Promise<void> {
+  const [inproc, cli] = [await inProcessVerdict(a), await cosignVerdict(a)];
+  if (expected === 'valid') {
+    timings.cliValid.push(timings.cli.at(-1)!);
+    timings.inprocValid.push(timings.inproc.at(-1)!);
+  }
+  assert.deepEqual({ what, inproc, cli }, { what, inproc: expected, cli: expected });
+}
+
+function otherKeyPair(): { key: string; pub: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'hp-otherkey-'));
+  execFileSync(cfg.cosignBin, ['generate-key-pair', '--output-key-prefix', join(dir, 'other')], {
+    env: { ...process.env, COSIGN_PASSWORD: 'other-pw' },
+    stdio: 'ignore',
+  });
+  return { key: join(dir, 'other.key'), pub: join(dir, 'other.pub') };
+}
+
+/** An image pushed to dev by CI and copied server-side to staging, where the promoter may sign. */
+async function inStaging(tag: string): Promise<ArtifactRef> {
+  const img = await ci.image(`${DEV}/${repo}`, tag);
+  await api.copyArtifact(STAGING, repo, `${DEV}/${repo}@${img.digest}`);
+  await sim.completeScans();
+  return { project: STAGING, repository: repo, digest: img.digest };
+}
+
+/** The `.sig` manifest and its first payload, as stored. */
+async function readSignature(a: ArtifactRef) {
+  const m = await registry.getManifest(a.project, a.repository, signatureTag(a.digest));
+  assert.ok(m, `no .sig for ${a.digest}`);
+  const manifest = JSON.parse(m.bytes.toString('utf8')) as {
+    layers: { mediaType: string; digest: string; size: number; annotations: Record<string, string> }[];
+  };
+  const layer = manifest.layers[0]!;
+  const payload = await registry.getBlob(a.project, a.repository, layer.digest);
+  return { manifest, layer, payload };
+}
+
+/** CI pushes a hand-made `.sig` for `digest` in dev: one simple-signing layer per entry. */
+async function pushSig(
+  digest: string,
+  layers: { payload: Buffer; annotations: Record<string, string> }[],
+): Promise<void> {
+  const config = Buffer.from('{}');
+  const cd = await ci.blob(`${DEV}/${repo}`, config);
+  const ls = [];
+  for (const l of layers) {
+    const d = await ci.blob(`${DEV}/${repo}`, l.payload);
+    ls.push({
+      mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+      digest: d,
+      size: l.payload.length,
+      annotations: l.annotations,
+    });
+  }
+  const m = {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: cd, size: config.length },
+    layers: ls,
+  };
+  await ci.manifest(`${DEV}/${repo}`, signatureTag(digest), m, OCI_MANIFEST);
+}
+
+before(async () => {
+  await sim.clearFaults();
+});
+after(() => connection.close());
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+describe('in-process signature check agrees with cosign verify', () => {
+  let signed: ArtifactRef;
+  after(() => {
+    const m = (xs: number[]) => median(xs).toFixed(1);
+    console.log(
+      `# per check, median wall time: cosign CLI ${m(timings.cli)} ms, in-process ${m(timings.inproc)} ms, ratio ${(median(timings.cli) / median(timings.inproc)).toFixed(1)}x (${timings.cli.length} checks each); valid only: ${m(timings.cliValid)} ms vs ${m(timings.inprocValid)} ms, ratio ${(median(timings.cliValid) / median(timings.inprocValid)).toFixed(1)}x (${timings.cliValid.length})`,
+    );
+  });
+
+  it('valid signature', async () => {
+    signed = await inStaging('valid');
+    assert.equal((await activity(acts.signImage, { artifact: signed })).signed, true);
+    await agree(signed, 'valid', 'valid');
+  });
+
+  it('no signature', async () => {
+    const img = await ci.image(`${DEV}/${repo}`, 'unsigned');
+    await agree({ project: DEV, repository: repo, digest: img.digest }, 'none', 'unsigned');
+  });
+
+  it('signed with another key only', async () => {
+    const other = otherKeyPair();
+    const foreign = buildActivities(
+      configFromEnv(env, {
+        cosignKey: { file: other.key },
+        cosignPublicKey: { file: other.pub },
+        cosignPassword: { value: 'other-pw' },
+      }),
+    );
+    const a = await inStaging('wrongkey');
+    assert.equal((await activity(foreign.activities.signImage, { artifact: a })).signed, true);
+    await agree(a, 'invalid', 'wrong key');
+    // two signatures, the foreign one first and ours appended: one valid is enough
+    assert.equal((await activity(acts.signImage, { artifact: a })).signed, true);
+    assert.equal((await readSignature(a)).manifest.layers.length, 2);
+    await agree(a, 'valid', 'two signatures, one valid');
+    await foreign.connection.close();
+  });
+
+  it('tampered payload (our signature, one byte of the payload changed)', async () => {
+    const { layer, payload } = await readSignature(signed);
+    const tampered = Buffer.from(payload.toString('utf8').replace('"critical"', '"critical" '));
+    assert.notDeepEqual(tampered, payload);
+    // the same digest exists in dev (CI pushed it there before the copy), unsigned there
+    await pushSig(signed.digest, [{ payload: tampered, annotations: layer.annotations }]);
+    await agree({ ...signed, project: DEV }, 'invalid', 'tampered');
+  });
+
+  it('a valid signature for another digest', async () => {
+    const { layer, payload } = await readSignature(signed);
+    const img = await ci.image(`${DEV}/${repo}`, 'other-digest');
+    await pushSig(img.digest, [{ payload, annotations: layer.annotations }]);
+    await agree(
+      { project: DEV, repository: repo, digest: img.digest },
+      'invalid',
+      'payload for another digest',
+    );
+  });
+
+  it('an index and each child (recursive signature)', async () => {
+    const idx = await ci.index(`${DEV}/${repo}`, 'multi');
+    await api.copyArtifact(STAGING, repo, `${DEV}/${repo}@${idx.digest}`);
+    await sim.completeScans();
+    const a = { project: STAGING, repository: repo, digest: idx.digest };
+    assert.equal((await activity(acts.signImage, { artifact: a })).signed, true);
+    for (const d of [idx.digest, ...idx.children]) await agree({ ...a, digest: d }, 'valid', `index ${d}`);
+    // the same index in dev is unsigned there, and so is each child
+    for (const d of [idx.digest, ...idx.children])
+      await agree({ project: DEV, repository: repo, digest: d }, 'none', `unsigned index ${d}`);
+  });
+
+  it('a signature copied by Harbor (server-side copy into another project)', async () => {
+    await api.copyArtifact(PROD, repo, `${STAGING}/${repo}@${signed.digest}`);
+    await sim.completeScans();
+    const copied = { project: PROD, repository: repo, digest: signed.digest };
+    assert.ok((await api.listAccessories(PROD, repo, signed.digest, 'signature.cosign')).length > 0);
+    await agree(copied, 'valid', 'copied by Harbor');
+  });
+});
