@@ -210,6 +210,20 @@ describe('in-process signature check agrees with cosign verify', () => {
       await agree({ project: DEV, repository: repo, digest: d }, 'none', `unsigned index ${d}`);
   });
 
+  it('unsigned in a project that blocks pulls of unsigned images (production): none', async () => {
+    // Harbor answers the worker's manifest read with 412 "not signed by cosign"; cosign itself is let
+    // through (push rights and a cosign User-Agent, harbor-api.md §6) and finds no signature. Before the
+    // fix the in-process check called this Quarantined, and signImage would have stopped there.
+    const img = await ci.image(`${DEV}/${repo}`, 'prod-unsigned');
+    await api.copyArtifact(PROD, repo, `${DEV}/${repo}@${img.digest}`);
+    await sim.completeScans();
+    await agree(
+      { project: PROD, repository: repo, digest: img.digest },
+      'none',
+      'unsigned, signature required',
+    );
+  });
+
   it('a signature copied by Harbor (server-side copy into another project)', async () => {
     await api.copyArtifact(PROD, repo, `${STAGING}/${repo}@${signed.digest}`);
     await sim.completeScans();
