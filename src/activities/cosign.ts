@@ -164,6 +164,9 @@ export function cosignActivities(d: Deps) {
     const signal = currentContext()?.cancellationSignal;
     const fc = { action: `verify signature of ${name}`, need: READ(a.project), subject: `artifact ${name}` };
     return mapFailures(fc, cfg.harborUsername, async () => {
+      // The image's manifest and the `.sig` manifest are read side by side: one round trip less per check.
+      const sigManifest = d.registry.getManifest(a.project, a.repository, signatureTag(a.digest), signal);
+      sigManifest.catch(() => undefined); // awaited below unless the image read fails first
       try {
         await d.registry.headManifest(a.project, a.repository, a.digest, signal);
       } catch (err) {
@@ -177,7 +180,7 @@ export function cosignActivities(d: Deps) {
         }
         throw err;
       }
-      const m = await d.registry.getManifest(a.project, a.repository, signatureTag(a.digest), signal);
+      const m = await sigManifest;
       let manifest: SignatureManifest | undefined;
       if (m) {
         try {
