@@ -1,6 +1,8 @@
 // The in-process signature check (signature.ts via verifySignature) against the real cosign v3.1.2 CLI with
 // the project's offline flags (verifyArgs), on the same artifacts of harbor-sim: both must give the same
-// verdict (valid / no signature / invalid) on every case. Also prints the time of each side per check.
+// verdict (valid / no signature / invalid) on every case but one, which is asserted as a difference: a
+// payload of another `critical.type` (cosign does not check the type; the brief requires it). Also prints
+// the time of each side per check.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { classifyVerify, verifyArgs } from '../../../src/activities/cosign.js';
 import { buildActivities } from '../../../src/activities/index.js';
 import { runProcess } from '../../../src/activities/process.js';
 import { authFileContent } from '../../../src/activities/secrets.js';
-import { OCI_MANIFEST, signatureTag } from '../../../src/activities/signature.js';
+import { OCI_MANIFEST, SIGNATURE_ANNOTATION, signatureTag } from '../../../src/activities/signature.js';
 import { RegistryApi } from '../../../src/harbor/registry.js';
 import { activity, activityFixture, configFromEnv, DEV, PROD, STAGING } from './helpers.js';
 
@@ -76,6 +78,32 @@ async function agree(a: ArtifactRef, expected: Verdict, what: string): Promise<v
     timings.inprocValid.push(timings.inproc.at(-1)!);
   }
   assert.deepEqual({ what, inproc, cli }, { what, inproc: expected, cli: expected });
+}
+
+/** Our key's signature over arbitrary payload bytes, made by cosign itself (sign-blob, offline flags). */
+function signBlob(payload: Buffer): string {
+  const file = join(cosignDir, 'payload.json');
+  writeFileSync(file, payload);
+  const pw = env.COSIGN_PASSWORD ?? readFileSync(env.COSIGN_PASSWORD_FILE!, 'utf8');
+  return execFileSync(
+    cfg.cosignBin,
+    [
+      'sign-blob',
+      '--key',
+      env.COSIGN_KEY_FILE!,
+      '--tlog-upload=false',
+      '--use-signing-config=false',
+      '--new-bundle-format=false',
+      '--yes',
+      file,
+    ],
+    {
+      env: { PATH: process.env.PATH, HOME: cosignDir, COSIGN_PASSWORD: pw },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  )
+    .toString()
+    .trim();
 }
 
 function otherKeyPair(): { key: string; pub: string } {
@@ -196,6 +224,42 @@ describe('in-process signature check agrees with cosign verify', () => {
       'invalid',
       'payload for another digest',
     );
+  });
+
+  it('our signature over a payload of another critical.type: in-process refuses it, cosign accepts it', async () => {
+    // cosign's claim check (SimpleClaimVerifier) compares only the digest; this promoter signs only
+    // `cosign container image signature` payloads, so anything else is not its signature. The one case
+    // where the two verifiers differ on purpose.
+    const img = await ci.image(`${DEV}/${repo}`, 'other-type');
+    const p = Buffer.from(
+      JSON.stringify({
+        critical: {
+          identity: { 'docker-reference': `${host}/${DEV}/${repo}` },
+          image: { 'docker-manifest-digest': img.digest },
+          type: 'something else',
+        },
+        optional: null,
+      }),
+    );
+    await pushSig(img.digest, [{ payload: p, annotations: { [SIGNATURE_ANNOTATION]: signBlob(p) } }]);
+    const a = { project: DEV, repository: repo, digest: img.digest };
+    assert.deepEqual([await inProcessVerdict(a), await cosignVerdict(a)], ['invalid', 'valid']);
+  });
+
+  it('our signature made outside cosign sign (sign-blob) over a well-formed payload: both valid', async () => {
+    const img = await ci.image(`${DEV}/${repo}`, 'sign-blob');
+    const p = Buffer.from(
+      JSON.stringify({
+        critical: {
+          identity: { 'docker-reference': `${host}/${DEV}/${repo}` },
+          image: { 'docker-manifest-digest': img.digest },
+          type: 'cosign container image signature',
+        },
+        optional: null,
+      }),
+    );
+    await pushSig(img.digest, [{ payload: p, annotations: { [SIGNATURE_ANNOTATION]: signBlob(p) } }]);
+    await agree({ project: DEV, repository: repo, digest: img.digest }, 'valid', 'sign-blob payload');
   });
 
   it('an index and each child (recursive signature)', async () => {
