@@ -146,9 +146,17 @@ export function cosignActivities(d: Deps) {
   /** The promoter's public key, read per check so a rotated key file takes effect without a restart. */
   async function publicKey(): Promise<KeyObject> {
     const k = secrets.cosignPublicKey;
-    const pem = 'file' in k ? await readFile(k.file, 'utf8') : k.pem;
+    const source = 'file' in k ? `COSIGN_PUBLIC_KEY_FILE ${k.file}` : 'COSIGN_PUBLIC_KEY';
     try {
-      return parsePublicKey(pem, 'file' in k ? `COSIGN_PUBLIC_KEY_FILE ${k.file}` : 'COSIGN_PUBLIC_KEY');
+      const pem =
+        'file' in k
+          ? await readFile(k.file, 'utf8').catch((e: Error) => {
+              throw new Error(
+                `${source}: cannot read the public key file (${e.message}); point it at the .pub file`,
+              );
+            })
+          : k.pem;
+      return parsePublicKey(pem, source);
     } catch (err) {
       throw nonRetryable(FailureType.InvalidInput, (err as Error).message);
     }

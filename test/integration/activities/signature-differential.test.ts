@@ -310,3 +310,24 @@ describe('in-process signature check agrees with cosign verify', () => {
     );
   });
 });
+
+describe('the public key the in-process check reads', () => {
+  const art = { project: DEV, repository: repo, digest: 'sha256:' + '1'.repeat(64) };
+  for (const [what, content, pattern] of [
+    ['missing file', undefined, /COSIGN_PUBLIC_KEY_FILE .*missing\.pub: cannot read the public key file/],
+    ['not a PEM', 'hello', /COSIGN_PUBLIC_KEY_FILE .*: not a PEM public key/],
+  ] as const) {
+    it(`${what} → InvalidInput naming the setting`, async () => {
+      const file = join(cosignDir, content === undefined ? 'missing.pub' : 'bad.pub');
+      if (content !== undefined) writeFileSync(file, content);
+      const bad = buildActivities(configFromEnv(env, { cosignPublicKey: { file } }));
+      await assert.rejects(activity(bad.activities.verifySignature, { artifact: art }), (err: unknown) => {
+        assert.ok(err instanceof ApplicationFailure);
+        assert.equal(err.type, 'InvalidInput');
+        assert.match(err.message, pattern);
+        return true;
+      });
+      await bad.connection.close();
+    });
+  }
+});
