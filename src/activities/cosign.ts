@@ -1,11 +1,16 @@
 /**
- * cosign v3.1.2 in the legacy `.sig` tag format with no transparency log (toolchain.md §A): sign with
- * `--use-signing-config=false --tlog-upload=false --new-bundle-format=false`, verify with
- * `--insecure-ignore-tlog`. Registry credentials reach cosign through a private DOCKER_CONFIG (0600
- * config.json), the key password through COSIGN_PASSWORD, never argv. signImage verifies first and signs
- * only what no valid signature by our key covers, so a retry never adds a second signature.
+ * cosign v3.1.2 signs, in the legacy `.sig` tag format with no transparency log (toolchain.md §A): sign with
+ * `--use-signing-config=false --tlog-upload=false --new-bundle-format=false`. Signatures are checked in the
+ * worker (signature.ts over the Harbor connection), not by `cosign verify`: no process per check. verifyArgs
+ * and classifyVerify remain for the differential test that runs the CLI next to the in-process check.
+ * Registry credentials reach cosign through a private DOCKER_CONFIG (0600 config.json), the key password
+ * through COSIGN_PASSWORD, never argv. signImage checks first and signs only what no valid signature by our
+ * key covers, so a retry never adds a second signature.
  */
+import type { KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { FailureType } from '../domain/failures.js';
+import { HarborHttpError } from '../harbor/errors.js';
 import type { ArtifactRef, SignResult, VerifyResult } from './contract.js';
 import { imageRef, type Deps } from './deps.js';
 import { mapFailures, nonRetryable, retryable } from './failures.js';
@@ -13,9 +18,19 @@ import { READ } from './harbor.js';
 import { currentContext, runProcess, ToolError, type RunResult } from './process.js';
 import { authFileContent, withPrivateDir, type PrivateDir } from './secrets.js';
 import { classifyToolOutput, policyMessage, toolOutputSays } from './tool-output.js';
+import {
+  parsePublicKey,
+  parseSignatureManifest,
+  signatureLayers,
+  signatureTag,
+  verifySignatureManifest,
+  type SignatureManifest,
+} from './signature.js';
 import { checkArtifact } from './validate.js';
 
 export type SignatureState = 'valid' | 'none' | 'invalid';
+/** Harbor's 412 message for a project that requires a cosign signature, when the artifact has none. */
+const COSIGN_PRESENCE_BLOCK = /not signed (by|in) cosign/i;
 const INDEX_TYPES = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
@@ -128,35 +143,77 @@ export function cosignActivities(d: Deps) {
     });
   }
 
-  async function state(
-    dir: PrivateDir,
-    env: Record<string, string>,
-    pubFile: string,
-    a: ArtifactRef,
-  ): Promise<SignatureState> {
-    const ref = imageRef(cfg, a.project, a.repository, a.digest);
-    const r = await run(dir, verifyArgs(ref, { pubFile, plainHttp: cfg.plainHttp }), 'cosign verify', env);
-    const c = classifyVerify(r);
-    if (c === 'notfound')
-      throw nonRetryable(FailureType.ImageNotFound, `cosign verify ${ref}: image not found`);
-    if (c === 'error') {
-      throwIfBlocked(r, `cosign verify ${ref}`);
-      throw retryable(new ToolError('cosign', r, `cosign verify ${ref}`).message);
+  /** The promoter's public key, read per check so a rotated key file takes effect without a restart. */
+  async function publicKey(): Promise<KeyObject> {
+    const k = secrets.cosignPublicKey;
+    const source = 'file' in k ? `COSIGN_PUBLIC_KEY_FILE ${k.file}` : 'COSIGN_PUBLIC_KEY';
+    try {
+      const pem =
+        'file' in k
+          ? await readFile(k.file, 'utf8').catch((e: Error) => {
+              throw new Error(
+                `${source}: cannot read the public key file (${e.message}); point it at the .pub file`,
+              );
+            })
+          : k.pem;
+      return parsePublicKey(pem, source);
+    } catch (err) {
+      throw nonRetryable(FailureType.InvalidInput, (err as Error).message);
     }
-    return c;
+  }
+
+  /**
+   * In-process `cosign verify --key … --insecure-ignore-tlog` (signature.ts): the image manifest must be
+   * served (404 → ImageNotFound, 412 → the pull policy, as cosign met it), then the `.sig` manifest and its
+   * simple-signing payloads are read on the worker's own Harbor connection. No process is started.
+   */
+  async function state(a: ArtifactRef, key: KeyObject): Promise<SignatureState> {
+    const name = `${a.project}/${a.repository}@${a.digest}`;
+    const signal = currentContext()?.cancellationSignal;
+    const fc = { action: `verify signature of ${name}`, need: READ(a.project), subject: `artifact ${name}` };
+    return mapFailures(fc, cfg.harborUsername, async () => {
+      // The image's manifest and the `.sig` manifest are read side by side: one round trip less per check.
+      const sigManifest = d.registry.getManifest(a.project, a.repository, signatureTag(a.digest), signal);
+      sigManifest.catch(() => undefined); // awaited below unless the image read fails first
+      try {
+        await d.registry.headManifest(a.project, a.repository, a.digest, signal);
+      } catch (err) {
+        if (err instanceof HarborHttpError && err.status === 412) {
+          // "Require cosign signature" (harbor-api.md §6) blocks us, not cosign (push rights + cosign
+          // User-Agent bypass it); it fires only when no signature.cosign accessory exists: no signature.
+          if (COSIGN_PRESENCE_BLOCK.test(err.harborMessage ?? '')) return 'none';
+          const b = policyBlock(err.harborMessage ?? err.message);
+          if (b?.transient)
+            throw retryable(`${fc.action}: waiting for the vulnerability scan to finish: ${b.message}`);
+        }
+        throw err;
+      }
+      const m = await sigManifest;
+      let manifest: SignatureManifest | undefined;
+      if (m) {
+        try {
+          manifest = parseSignatureManifest(m.bytes.toString('utf8'));
+        } catch {
+          return 'invalid'; // cosign cannot read it either: no signature of ours verifies
+        }
+      }
+      const payloads = new Map<string, Buffer>();
+      for (const l of manifest ? signatureLayers(manifest) : [])
+        if (!payloads.has(l.digest))
+          payloads.set(l.digest, await d.registry.getBlob(a.project, a.repository, l.digest, signal));
+      return verifySignatureManifest(manifest, payloads, key, a.digest).state;
+    });
   }
 
   /** Verify one artifact; SignatureInvalid unless a valid signature by the configured key exists. */
   async function verifySignature(input: { artifact: ArtifactRef }): Promise<VerifyResult> {
     checkArtifact(input.artifact);
     const a = input.artifact;
-    const s = await withPrivateDir(async (dir) => {
-      const p = await prepare(dir);
-      const first = await state(dir, p.env, p.pubFile, a);
-      // A verdict that fails the whole promotion is confirmed once: under registry 5xx, cosign has been
-      // seen to report "no signatures" for a signature that verifies a moment later.
-      return first === 'valid' ? first : state(dir, p.env, p.pubFile, a);
-    });
+    const key = await publicKey();
+    const first = await state(a, key);
+    // A verdict that fails the whole promotion is confirmed once (a signature pushed a moment ago by a
+    // retried sign may still be settling behind a registry cache); a second read costs milliseconds.
+    const s = first === 'valid' ? first : await state(a, key);
     if (s !== 'valid') {
       throw nonRetryable(
         FailureType.SignatureInvalid,
@@ -186,41 +243,42 @@ export function cosignActivities(d: Deps) {
     const children = isIndex
       ? (art.references ?? []).map((r) => r.child_digest).filter((x): x is string => !!x)
       : [];
-    const signed = await withPrivateDir(async (dir) => {
-      const p = await prepare(dir);
-      const targets = [a.digest, ...children];
-      const unsigned: string[] = [];
-      for (const digest of targets)
-        if ((await state(dir, p.env, p.pubFile, { ...a, digest })) !== 'valid') unsigned.push(digest);
-      if (unsigned.length === 0) return false;
-      // Nothing signed yet: one recursive sign. Partly signed (a crash mid-way): sign only the gaps.
-      const batches =
-        unsigned.length === targets.length
-          ? [{ digest: a.digest, recursive: isIndex }]
-          : unsigned.map((digest) => ({ digest, recursive: false }));
-      for (const b of batches) {
-        const ref = imageRef(cfg, a.project, a.repository, b.digest);
-        const r = await run(
-          dir,
-          signArgs(ref, { keyFile: p.keyFile, recursive: b.recursive, plainHttp: cfg.plainHttp }),
-          'cosign sign',
-          p.env,
-        );
-        if (r.code !== 0) {
-          const err = new ToolError('cosign', r, `cosign sign ${ref}`);
-          throwIfBlocked(r, `cosign sign ${ref}`);
-          // What cosign prints for a refused push (tool-output.ts), never a bare 401/403: digests contain those.
-          if (toolOutputSays('cosign', 'denied', r.stderr)) {
-            throw nonRetryable(
-              FailureType.PermissionDenied,
-              `${err.message}\nThe Harbor account '${cfg.harborUsername}' needs the Developer role (robot permission repository:push) on project '${a.project}' to push signatures.`,
-            );
+    const key = await publicKey();
+    const targets = [a.digest, ...children];
+    const unsigned: string[] = [];
+    for (const digest of targets) if ((await state({ ...a, digest }, key)) !== 'valid') unsigned.push(digest);
+    const signed =
+      unsigned.length > 0 &&
+      (await withPrivateDir(async (dir) => {
+        const p = await prepare(dir);
+        // Nothing signed yet: one recursive sign. Partly signed (a crash mid-way): sign only the gaps.
+        const batches =
+          unsigned.length === targets.length
+            ? [{ digest: a.digest, recursive: isIndex }]
+            : unsigned.map((digest) => ({ digest, recursive: false }));
+        for (const b of batches) {
+          const ref = imageRef(cfg, a.project, a.repository, b.digest);
+          const r = await run(
+            dir,
+            signArgs(ref, { keyFile: p.keyFile, recursive: b.recursive, plainHttp: cfg.plainHttp }),
+            'cosign sign',
+            p.env,
+          );
+          if (r.code !== 0) {
+            const err = new ToolError('cosign', r, `cosign sign ${ref}`);
+            throwIfBlocked(r, `cosign sign ${ref}`);
+            // What cosign prints for a refused push (tool-output.ts), never a bare 401/403: digests contain those.
+            if (toolOutputSays('cosign', 'denied', r.stderr)) {
+              throw nonRetryable(
+                FailureType.PermissionDenied,
+                `${err.message}\nThe Harbor account '${cfg.harborUsername}' needs the Developer role (robot permission repository:push) on project '${a.project}' to push signatures.`,
+              );
+            }
+            throw retryable(err.message);
           }
-          throw retryable(err.message);
         }
-      }
-      return true;
-    });
+        return true;
+      }));
     const sig = await mapFailures(
       { action: `list signatures of ${name}`, need: READ(a.project) },
       cfg.harborUsername,
@@ -230,24 +288,11 @@ export function cosignActivities(d: Deps) {
   }
 
   /**
-   * The final proof verifies every project at once: one cosign process instead of one per project (cosign's
-   * start-up dominates on a busy worker). Only when that fails is each artifact verified alone, so the
-   * failure names the project.
+   * The final proof: every project's signature, checked in-process one after another (a few requests each,
+   * no cosign start-up), so a failure names its project.
    */
   async function verifySignatures(artifacts: ArtifactRef[]): Promise<void> {
     artifacts.forEach(checkArtifact);
-    const all = await withPrivateDir(async (dir) => {
-      const p = await prepare(dir);
-      const refs = artifacts.map((a) => imageRef(cfg, a.project, a.repository, a.digest));
-      const r = await run(
-        dir,
-        verifyArgs(refs, { pubFile: p.pubFile, plainHttp: cfg.plainHttp }),
-        'cosign verify',
-        p.env,
-      );
-      return classifyVerify(r) === 'valid';
-    });
-    if (all) return;
     for (const artifact of artifacts) await verifySignature({ artifact });
   }
 

@@ -66,6 +66,8 @@ export interface RawResponse {
   headers: Record<string, string | string[] | undefined>;
   body: string;
   requestId: string;
+  /** The body as received; a signature is checked over exact bytes, which a UTF-8 round trip may alter. */
+  bytes?: Buffer;
 }
 
 /** Counters: tests use `bytesReceived` to prove a server-side copy moves no image bytes through us. */
@@ -166,8 +168,9 @@ export class HarborConnection {
       throw new HarborNetworkError(describeNetworkError(err), ctx, timeout.aborted);
     }
     let text: string;
+    let buf: Buffer;
     try {
-      const buf = Buffer.from(await res.body.arrayBuffer());
+      buf = Buffer.from(await res.body.arrayBuffer());
       this.stats.bytesReceived += buf.length;
       text = buf.toString('utf8');
     } catch (err) {
@@ -183,7 +186,7 @@ export class HarborConnection {
       ? spec.accept.includes(res.statusCode)
       : res.statusCode >= 200 && res.statusCode < 300;
     if (!ok) throw errorFromResponse(res.statusCode, text, ctx, res.headers['retry-after']);
-    return { status: res.statusCode, headers: res.headers, body: text, requestId };
+    return { status: res.statusCode, headers: res.headers, body: text, requestId, bytes: buf };
   }
 
   /** GET + JSON + zod. A 2xx answer of another shape throws HarborIncompatibleError. */

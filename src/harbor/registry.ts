@@ -5,7 +5,10 @@
  */
 import type { HarborConnection } from './client.js';
 import { header } from './client.js';
+import { request } from 'undici';
 import { HarborHttpError } from './errors.js';
+
+const REDIRECTS = [301, 302, 303, 307, 308];
 
 export const MANIFEST_ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
@@ -52,5 +55,58 @@ export class RegistryApi {
       }
       throw err;
     }
+  }
+
+  /** GET a manifest's exact bytes, or undefined on 404 (e.g. no `.sig` tag: the image is unsigned). */
+  async getManifest(
+    project: string,
+    repository: string,
+    reference: string,
+    signal?: AbortSignal,
+  ): Promise<{ bytes: Buffer; mediaType?: string } | undefined> {
+    const path = RegistryApi.manifestPath(project, repository, reference);
+    const res = await this.conn.request({
+      api: 'registry',
+      method: 'GET',
+      template: path,
+      headers: { accept: MANIFEST_ACCEPT },
+      accept: [200, 404],
+      signal,
+    });
+    if (res.status === 404) return undefined;
+    return { bytes: res.bytes ?? Buffer.from(res.body), mediaType: header(res.headers, 'content-type') };
+  }
+
+  /**
+   * GET a (small) blob's exact bytes; signature payloads are a few hundred bytes. Harbor on object storage
+   * answers a blob GET with a redirect to a pre-signed URL (as registries may): that URL is fetched without
+   * our credentials, as registry clients do, since it carries its own authorisation.
+   */
+  async getBlob(project: string, repository: string, digest: string, signal?: AbortSignal): Promise<Buffer> {
+    const repo = `${project}/${repository}`.split('/').map(encodeURIComponent).join('/');
+    const template = `/v2/${repo}/blobs/${digest}`;
+    const res = await this.conn.request({
+      api: 'registry',
+      method: 'GET',
+      template,
+      headers: { accept: '*/*' },
+      accept: [200, ...REDIRECTS],
+      signal,
+    });
+    if (res.status === 200) return res.bytes ?? Buffer.from(res.body);
+    const location = header(res.headers, 'location');
+    if (!location) throw new Error(`GET ${template} answered ${res.status} without a Location header`);
+    const url = new URL(location, this.conn.origin);
+    const timeout = AbortSignal.timeout(30_000);
+    const r = await request(url, {
+      method: 'GET',
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+    const bytes = Buffer.from(await r.body.arrayBuffer());
+    if (r.statusCode !== 200)
+      throw new Error(
+        `GET ${template}: the redirect to ${url.origin}${url.pathname} answered ${r.statusCode}`,
+      );
+    return bytes;
   }
 }
