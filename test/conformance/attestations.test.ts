@@ -1,0 +1,158 @@
+// Conformance: where Harbor keeps `cosign attest` output, whether CopyArtifact carries it, and whether
+// `enable_content_trust_cosign` counts it as a signature (tracker issue 11, item 1; docs/attestations-on-harbor.md).
+// Both formats of cosign v3.1.2 are measured: the legacy one (`--new-bundle-format=false`: a DSSE envelope
+// under the tag `sha256-<hex>.att`) and v3's default (a Sigstore bundle pushed as an OCI 1.1 referrer).
+// Runs against harbor-sim (npm test) and a real Harbor (scripts/test-real-harbor.sh), like harbor.test.ts.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { z } from 'zod';
+import { HarborApi, RegistryApi, type HarborConnection } from '../../src/harbor/index';
+import { Fixture, harborError } from './fixture';
+import { CLEAN, Cosign, pushImageTo, removeWorkDir } from './images';
+import { connect, resolveTarget, type ConformanceTarget, type Creds } from './target';
+
+const VSA = 'https://slsa.dev/verification_summary/v1';
+const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+const REPO = 'team/app';
+const predicate = {
+  verifier: { id: 'https://harbor-promote.dev/conformance' },
+  timeVerified: '2026-01-01T00:00:00Z',
+  resourceUri: 'conformance',
+  policy: { uri: 'conformance' },
+  verificationResult: 'PASSED',
+  verifiedLevels: ['HARBOR_PROMOTE_ENV_CONFORMANCE'],
+};
+
+/** The OCI referrers index (`GET /v2/<name>/referrers/<digest>`). */
+const Referrers = z.looseObject({
+  manifests: z
+    .array(
+      z.looseObject({
+        digest: z.string(),
+        artifactType: z.string().optional(),
+        annotations: z.record(z.string(), z.string()).optional(),
+      }),
+    )
+    .nullish(),
+});
+
+let t: ConformanceTarget;
+let fx: Fixture;
+let adminConn: HarborConnection;
+let pullConn: HarborConnection;
+let admin: HarborApi;
+let cosign: Cosign;
+/** A deployer: may only pull from the content-trust project (no push, so no cosign bypass). */
+let puller: Creds;
+const P = { src: '', signed: '' };
+const repoOf = (project: string): string => `${project}/${REPO}`;
+const attTag = (digest: string): string => `sha256-${digest.slice('sha256:'.length)}.att`;
+
+async function referrers(project: string, digest: string): Promise<z.infer<typeof Referrers>> {
+  const name = repoOf(project).split('/').map(encodeURIComponent).join('/');
+  const res = await adminConn.request({
+    api: 'registry',
+    method: 'GET',
+    template: `/v2/${name}/referrers/${digest}`,
+    headers: { accept: 'application/vnd.oci.image.index.v1+json' },
+  });
+  return Referrers.parse(JSON.parse(res.body));
+}
+
+before(async () => {
+  t = await resolveTarget();
+  adminConn = connect(t, t.admin, []);
+  admin = new HarborApi(adminConn);
+  fx = new Fixture(t, adminConn);
+  cosign = new Cosign(t);
+  P.src = await fx.project('asrc', {});
+  P.signed = await fx.project('asigned', { enable_content_trust_cosign: 'true' });
+  puller = await fx.robot('apuller', { [P.signed]: ['project:read', 'artifact:read', 'repository:pull'] });
+  pullConn = connect(t, puller, []);
+});
+
+after(async () => {
+  const problems = fx ? await fx.cleanup() : [];
+  await pullConn?.close();
+  await adminConn?.close();
+  removeWorkDir();
+  if (problems.length === 0) return;
+  const text = `attestation conformance cleanup left objects behind on ${t.url}:\n  ${problems.join('\n  ')}`;
+  if (t.isSim) console.warn(`warning (harbor-sim ${t.version}): ${text}`);
+  else throw new Error(text);
+});
+
+describe('cosign attest output on Harbor', () => {
+  it('legacy format (.att tag): a plain tagged artifact, no accessory; copy leaves it behind; content trust refuses', async (tc) => {
+    const img = await pushImageTo(t, t.admin, repoOf(P.src), 'legacy', CLEAN);
+    await cosign.attest(t.admin, repoOf(P.src), img, { type: VSA, predicate, format: 'legacy' });
+    assert.equal((await cosign.verifyAttestation(t.admin, repoOf(P.src), img, VSA)).code, 0);
+
+    const subject = await admin.getArtifact(P.src, REPO, img, { withTag: true, withAccessory: true });
+    assert.deepEqual(subject.accessories ?? [], [], 'an .att tag is not an accessory');
+    const att = await admin.getArtifact(P.src, REPO, attTag(img), { withTag: true, withAccessory: true });
+    tc.diagnostic(`.att artifact: type=${att.type} media_type=${att.media_type} digest=${att.digest}`);
+    assert.deepEqual(
+      (att.tags ?? []).map((x) => x.name),
+      [attTag(img)],
+    );
+    // It shows in the repository's artifact list like any image (accessories never do).
+    const listed = await admin.listArtifacts(P.src, REPO, `digest=${att.digest}`);
+    assert.deepEqual(
+      listed.map((x) => x.digest),
+      [att.digest],
+    );
+    assert.deepEqual((await referrers(P.src, img)).manifests ?? [], []);
+
+    await admin.copyArtifact(P.signed, REPO, `${repoOf(P.src)}@${img}`);
+    const copied = await admin.getArtifact(P.signed, REPO, img, { withTag: true, withAccessory: true });
+    assert.deepEqual(copied.accessories ?? [], []);
+    assert.equal((await harborError(() => admin.getArtifact(P.signed, REPO, attTag(img)))).status, 404);
+    const e = await harborError(() => new RegistryApi(pullConn).headManifest(P.signed, REPO, img));
+    assert.deepEqual([e.status, e.harborMessage], [412, 'The image is not signed by cosign.']);
+    const v = await cosign.verifyAttestation(t.admin, repoOf(P.signed), img, VSA);
+    tc.diagnostic(`verify-attestation on the copy: exit ${v.code}: ${v.stderr.trim().split('\n').pop()}`);
+    assert.notEqual(v.code, 0, 'the copy has no attestation');
+  });
+
+  it('bundle format (v3 default): a signature.cosign accessory; copy carries it; content trust lets it through', async (tc) => {
+    const img = await pushImageTo(t, t.admin, repoOf(P.src), 'bundle', CLEAN);
+    await cosign.attest(t.admin, repoOf(P.src), img, { type: VSA, predicate, format: 'bundle' });
+    assert.equal((await cosign.verifyAttestation(t.admin, repoOf(P.src), img, VSA)).code, 0);
+
+    const subject = await admin.getArtifact(P.src, REPO, img, { withTag: true, withAccessory: true });
+    const accs = subject.accessories ?? [];
+    tc.diagnostic(`accessories: ${JSON.stringify(accs.map((a) => ({ type: a.type, digest: a.digest })))}`);
+    assert.deepEqual(
+      accs.map((a) => a.type),
+      ['signature.cosign'],
+      'Harbor files any sigstore bundle referrer as a cosign signature',
+    );
+    assert.equal(
+      (await harborError(() => admin.getArtifact(P.src, REPO, attTag(img)))).status,
+      404,
+      'no .att tag',
+    );
+    const refs = (await referrers(P.src, img)).manifests ?? [];
+    tc.diagnostic(`referrers: ${JSON.stringify(refs)}`);
+    assert.deepEqual(
+      refs.map((r) => [r.digest, r.artifactType]),
+      [[accs[0]!.digest, BUNDLE]],
+    );
+    assert.equal(refs[0]!.annotations?.['dev.sigstore.bundle.predicateType'], VSA);
+
+    await admin.copyArtifact(P.signed, REPO, `${repoOf(P.src)}@${img}`);
+    const copied = await admin.getArtifact(P.signed, REPO, img, { withTag: true, withAccessory: true });
+    assert.deepEqual(
+      (copied.accessories ?? []).map((a) => [a.type, a.digest]),
+      [['signature.cosign', accs[0]!.digest]],
+    );
+    // Only an attestation, no signature, yet the cosign content-trust policy lets the pull through.
+    assert.equal((await new RegistryApi(pullConn).headManifest(P.signed, REPO, img)).digest, img);
+    const v = await cosign.verifyAttestation(puller, repoOf(P.signed), img, VSA);
+    assert.equal(v.code, 0, v.stderr);
+    const s = await cosign.verify(puller, repoOf(P.signed), img);
+    tc.diagnostic(`cosign verify (signature) on the copy: exit ${s.code}: ${s.stderr.trim().split('\n').pop()}`);
+    assert.notEqual(s.code, 0, 'an attestation is not a signature to cosign verify');
+  });
+});
