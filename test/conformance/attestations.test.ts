@@ -59,6 +59,19 @@ async function referrers(project: string, digest: string): Promise<z.infer<typeo
   return Referrers.parse(JSON.parse(res.body));
 }
 
+/** Layer media types of the legacy `.att` manifest. */
+async function attLayers(project: string, digest: string): Promise<string[]> {
+  const name = repoOf(project).split('/').map(encodeURIComponent).join('/');
+  const res = await adminConn.request({
+    api: 'registry',
+    method: 'GET',
+    template: `/v2/${name}/manifests/${attTag(digest)}`,
+    headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+  });
+  const m = z.looseObject({ layers: z.array(z.looseObject({ mediaType: z.string() })) });
+  return m.parse(JSON.parse(res.body)).layers.map((l) => l.mediaType);
+}
+
 before(async () => {
   t = await resolveTarget();
   adminConn = connect(t, t.admin, []);
@@ -128,6 +141,15 @@ describe('cosign attest output on Harbor', () => {
     const vp = await cosign.verifyAttestation(puller, repoOf(P.signed), img, VSA);
     tc.diagnostic(`verify-attestation as a pull-only robot: exit ${vp.code}: ${vp.stderr.trim().split('\n').pop()}`);
     assert.notEqual(vp.code, 0);
+
+    // Attesting again appends a second envelope to the same tag; --replace swaps the one of that type.
+    await cosign.attest(t.admin, repoOf(P.src), img, { type: VSA, predicate, format: 'legacy' });
+    assert.equal((await attLayers(P.src, img)).length, 2);
+    await cosign.attest(t.admin, repoOf(P.src), img, { type: VSA, predicate, format: 'legacy', replace: true });
+    assert.deepEqual(await attLayers(P.src, img), ['application/vnd.dsse.envelope.v1+json']);
+    // Not an accessory, so deleting the image leaves the .att behind.
+    await admin.deleteArtifact(P.src, REPO, img);
+    assert.equal((await admin.getArtifact(P.src, REPO, attTag(img))).type, 'IMAGE');
   });
 
   it('bundle format (v3 default): a signature.cosign accessory; copy carries it; content trust lets it through', async (tc) => {
@@ -177,5 +199,25 @@ describe('cosign attest output on Harbor', () => {
     assert.equal((await referrers(P.src, img)).manifests?.length, 2);
     await admin.copyArtifact(P.signed, REPO, `${repoOf(P.src)}@${img}`);
     assert.equal((await referrers(P.signed, img)).manifests?.length, 1);
+    // An accessory goes with its subject.
+    await admin.deleteArtifact(P.src, REPO, img);
+    assert.equal((await harborError(() => admin.getArtifact(P.src, REPO, accs[0]!.digest))).status, 404);
+  });
+
+  it('a registry token asked only for pull carries every action the account holds on the project', async () => {
+    const scope = `repository:${repoOf(P.signed)}:pull`;
+    const res = await adminConn.request({
+      method: 'GET',
+      api: 'registry',
+      template: `/service/token?service=harbor-registry&scope=${encodeURIComponent(scope)}`,
+    });
+    const { token } = z.object({ token: z.string() }).parse(JSON.parse(res.body));
+    const claims = z
+      .looseObject({ access: z.array(z.looseObject({ name: z.string(), actions: z.array(z.string()) })) })
+      .parse(JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')));
+    assert.deepEqual(
+      claims.access.map((a) => [a.name, [...a.actions].sort()]),
+      [[repoOf(P.signed), ['delete', 'pull', 'push']]],
+    );
   });
 });

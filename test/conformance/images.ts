@@ -165,7 +165,7 @@ export class Cosign {
     creds: Creds,
     repo: string,
     digest: string,
-    a: { type: string; predicate: object; format: 'legacy' | 'bundle' },
+    a: { type: string; predicate: object; format: 'legacy' | 'bundle'; replace?: boolean },
   ): Promise<void> {
     await this.keys();
     const predicate = join(mkdtempSync(join(this.dir, 'pred-')), 'predicate.json');
@@ -179,6 +179,7 @@ export class Cosign {
         '--use-signing-config=false',
         '--tlog-upload=false',
         ...(a.format === 'legacy' ? ['--new-bundle-format=false'] : []),
+        ...(a.replace ? ['--replace'] : []),
         '--type',
         a.type,
         '--predicate',
