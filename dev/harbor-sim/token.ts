@@ -1,4 +1,4 @@
-// Registry bearer tokens (GET /service/token): HMAC-signed, scopes reduced to what the caller may do.
+// Registry bearer tokens (GET /service/token): HMAC-signed, carrying what the caller may do (grantScope).
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Identity } from './rbac';
 import { can, displayName, isSysadmin } from './rbac';

@@ -139,13 +139,20 @@ describe('cosign attest output on Harbor', () => {
     );
     assert.equal(blocked.status, 412);
     const vp = await cosign.verifyAttestation(puller, repoOf(P.signed), img, VSA);
-    tc.diagnostic(`verify-attestation as a pull-only robot: exit ${vp.code}: ${vp.stderr.trim().split('\n').pop()}`);
+    tc.diagnostic(
+      `verify-attestation as a pull-only robot: exit ${vp.code}: ${vp.stderr.trim().split('\n').pop()}`,
+    );
     assert.notEqual(vp.code, 0);
 
     // Attesting again appends a second envelope to the same tag; --replace swaps the one of that type.
     await cosign.attest(t.admin, repoOf(P.src), img, { type: VSA, predicate, format: 'legacy' });
     assert.equal((await attLayers(P.src, img)).length, 2);
-    await cosign.attest(t.admin, repoOf(P.src), img, { type: VSA, predicate, format: 'legacy', replace: true });
+    await cosign.attest(t.admin, repoOf(P.src), img, {
+      type: VSA,
+      predicate,
+      format: 'legacy',
+      replace: true,
+    });
     assert.deepEqual(await attLayers(P.src, img), ['application/vnd.dsse.envelope.v1+json']);
     // Not an accessory, so deleting the image leaves the .att behind.
     await admin.deleteArtifact(P.src, REPO, img);
