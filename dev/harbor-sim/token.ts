@@ -1,4 +1,4 @@
-// Registry bearer tokens (GET /service/token): HMAC-signed, scopes reduced to what the caller may do.
+// Registry bearer tokens (GET /service/token): HMAC-signed, carrying what the caller may do (grantScope).
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Identity } from './rbac';
 import { can, displayName, isSysadmin } from './rbac';
@@ -42,7 +42,12 @@ export function verifyToken(key: string, token: string): TokenClaims | null {
   }
 }
 
-/** `repository:P/R:pull,push` → the subset the caller holds. Unknown scope types are dropped. */
+/**
+ * `repository:P/R:<anything>` → every repository action the caller holds on the project, whatever was asked
+ * (Harbor v2.15.2 core/service/token repositoryFilter replaces the requested list). So a pull-only request by a
+ * push-capable account yields a push token, which is what lets its cosign pass the content-trust check (§6
+ * bypass (c)) even for `cosign verify-attestation`. Unknown scope types are dropped.
+ */
 export function grantScope(state: State, id: Identity, scope: string): TokenAccess | null {
   const m = /^repository:([^:]+):(.*)$/.exec(scope);
   if (!m) {
@@ -51,15 +56,13 @@ export function grantScope(state: State, id: Identity, scope: string): TokenAcce
     return null;
   }
   const name = m[1] ?? '';
-  const wanted = (m[2] ?? '').split(',').filter(Boolean);
   const projectName = name.split('/')[0] ?? '';
   const project = state.projects.find((p) => p.name === projectName) ?? null;
   if (!project) return { type: 'repository', name, actions: [] };
-  const actions = wanted.filter((a) => {
+  const actions = (['pull', 'push', 'delete'] as const).filter((a) => {
     if (a === 'pull') return can(state, id, project, 'repository:pull');
     if (a === 'push') return can(state, id, project, 'repository:push');
-    if (a === 'delete' || a === '*') return can(state, id, project, 'artifact:delete');
-    return false;
+    return can(state, id, project, 'artifact:delete');
   });
   return { type: 'repository', name, actions };
 }

@@ -156,6 +156,62 @@ export class Cosign {
     if (r.code !== 0) throw new Error(`cosign sign ${repo}@${digest} failed: ${r.stderr}`);
   }
 
+  /**
+   * `cosign attest` with the promoter's offline flags (as sign). `format: 'legacy'` adds
+   * `--new-bundle-format=false`: a DSSE envelope under the tag `sha256-<hex>.att`. `'bundle'` keeps cosign v3's
+   * default: a Sigstore bundle pushed as an OCI 1.1 referrer (`subject` = the image).
+   */
+  async attest(
+    creds: Creds,
+    repo: string,
+    digest: string,
+    a: { type: string; predicate: object; format: 'legacy' | 'bundle'; replace?: boolean },
+  ): Promise<void> {
+    await this.keys();
+    const predicate = join(mkdtempSync(join(this.dir, 'pred-')), 'predicate.json');
+    writeFileSync(predicate, JSON.stringify(a.predicate));
+    const r = await run(
+      this.bin,
+      [
+        'attest',
+        '--key',
+        join(this.dir, 'k.key'),
+        '--use-signing-config=false',
+        '--tlog-upload=false',
+        ...(a.format === 'legacy' ? ['--new-bundle-format=false'] : []),
+        ...(a.replace ? ['--replace'] : []),
+        '--type',
+        a.type,
+        '--predicate',
+        predicate,
+        '--yes',
+        ...this.http,
+        `${this.t.host}/${repo}@${digest}`,
+      ],
+      this.env(creds),
+    );
+    if (r.code !== 0) throw new Error(`cosign attest (${a.format}) ${repo}@${digest} failed: ${r.stderr}`);
+  }
+
+  /** Exit code and stderr of `cosign verify-attestation --type …` with the suite's public key. */
+  async verifyAttestation(creds: Creds, repo: string, digest: string, type: string): Promise<Run> {
+    await this.keys();
+    return run(
+      this.bin,
+      [
+        'verify-attestation',
+        '--key',
+        join(this.dir, 'k.pub'),
+        '--insecure-ignore-tlog',
+        '--type',
+        type,
+        ...this.http,
+        `${this.t.host}/${repo}@${digest}`,
+      ],
+      this.env(creds),
+    );
+  }
+
   /** Exit code of `cosign verify` (0 valid, 10 no signature, …; toolchain.md §A4) and its stderr. */
   async verify(creds: Creds, repo: string, digest: string): Promise<Run> {
     await this.keys();
