@@ -5,6 +5,7 @@
 // It creates and deletes only its own uniquely named projects and robots (fixture.ts).
 //   HARBOR_URL=… HARBOR_ADMIN_USERNAME=… HARBOR_ADMIN_PASSWORD=… npm run test:conformance
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   HarborApi,
@@ -258,6 +259,14 @@ describe(`Harbor conformance`, () => {
     assert.equal(accs[0]!.digest, srcSigs[0]!.digest);
     assert.equal((await api.listAccessories(P.signed, REPO, clean, 'signature.cosign')).length, 1);
     assert.equal((await registry.headManifest(P.signed, REPO, clean)).digest, clean);
+    // What the worker's in-process signature check reads: the `.sig` manifest and its payload blob, exact bytes.
+    const sigTag = `${clean.replace(':', '-')}.sig`;
+    const sig = await registry.getManifest(P.signed, REPO, sigTag);
+    assert.ok(sig, `no ${sigTag} manifest in ${P.signed}`);
+    const layer = (JSON.parse(sig.bytes.toString('utf8')) as { layers: { digest: string }[] }).layers[0]!;
+    const payload = await registry.getBlob(P.signed, REPO, layer.digest);
+    assert.equal(`sha256:${createHash('sha256').update(payload).digest('hex')}`, layer.digest);
+    assert.equal(await registry.getManifest(P.signed, REPO, 'sha256-0000.sig'), undefined); // 404: unsigned
     const v = await cosign.verify(robot, repoOf(P.signed), clean);
     assert.equal(v.code, 0, v.stderr);
   });
