@@ -3,7 +3,7 @@
 import { sendJson } from './httpx';
 import { projectByNameOrId } from './model';
 import { PROJECT_PERMISSIONS, can, isAuthenticated } from './rbac';
-import { SCANNER, SCANNER_UUID } from './report';
+import { scannerRegistrationJson } from './report';
 import { requireSysadmin } from './api-common';
 import { unauthorized } from './errors';
 import type { Route } from './router';
@@ -47,33 +47,7 @@ const scanners: Route = {
       sendJson(c.res, 200, [], { 'X-Total-Count': '0' });
       return;
     }
-    const t = '2026-01-01T00:00:00.000Z';
-    sendJson(
-      c.res,
-      200,
-      [
-        {
-          uuid: SCANNER_UUID,
-          name: SCANNER.name,
-          description: 'Trivy stand-in of harbor-sim',
-          url: 'http://trivy-adapter:8080',
-          disabled: false,
-          is_default: true,
-          auth: '',
-          access_credential: '',
-          skip_certVerify: false,
-          use_internal_addr: true,
-          create_time: t,
-          update_time: t,
-          adapter: SCANNER.name,
-          vendor: SCANNER.vendor,
-          version: SCANNER.version,
-          health: 'healthy',
-          capabilities: { support_vulnerability: true, support_sbom: false },
-        },
-      ],
-      { 'X-Total-Count': '1' },
-    );
+    sendJson(c.res, 200, [scannerRegistrationJson()], { 'X-Total-Count': '1' });
   },
 };
 

@@ -14,7 +14,7 @@ import { PROJECT_NAME_RE, projectByName } from './model';
 import { paginate, pagingHeaders, parsePage, parseQ } from './paging';
 import { ROLE, can, isAuthenticated } from './rbac';
 import { projectJson } from './render';
-import { SCANNER, SCANNER_UUID } from './report';
+import { scannerRegistrationJson } from './report';
 import { requireProject } from './api-common';
 import type { ApiCtx, Route } from './router';
 import type { AllowlistRec, ProjectRec } from './store';
@@ -332,26 +332,7 @@ export function projectRoutes(): Route[] {
           sendEmpty(c.res, 200);
           return;
         }
-        const t = '2026-01-01T00:00:00.000Z';
-        sendJson(c.res, 200, {
-          uuid: SCANNER_UUID,
-          name: SCANNER.name,
-          description: 'Trivy stand-in of harbor-sim',
-          url: 'http://trivy-adapter:8080',
-          disabled: false,
-          is_default: true,
-          auth: '',
-          access_credential: '',
-          skip_certVerify: false,
-          use_internal_addr: true,
-          create_time: t,
-          update_time: t,
-          adapter: SCANNER.name,
-          vendor: SCANNER.vendor,
-          version: SCANNER.version,
-          health: 'healthy',
-          capabilities: { support_vulnerability: true, support_sbom: false },
-        });
+        sendJson(c.res, 200, scannerRegistrationJson());
       },
     },
   ];

@@ -9,6 +9,30 @@ export const DEFAULT_ACCEPT = `${MIME_V11}, ${MIME_NATIVE}`;
 export const SCANNER = { name: 'Trivy', vendor: 'Aqua Security', version: 'v0.58.1' };
 export const SCANNER_UUID = '6e6b3a58-1c7d-4b7c-9a43-0c9b1e7f0a01';
 
+/** The scanner registration as GET /scanners and GET /projects/{p}/scanner show it (ScannerRegistration). */
+export function scannerRegistrationJson(): Record<string, unknown> {
+  const t = '2026-01-01T00:00:00.000Z';
+  return {
+    uuid: SCANNER_UUID,
+    name: SCANNER.name,
+    description: 'Trivy stand-in of harbor-sim',
+    url: 'http://trivy-adapter:8080',
+    disabled: false,
+    is_default: true,
+    auth: '',
+    access_credential: '',
+    skip_certVerify: false,
+    use_internal_addr: true,
+    create_time: t,
+    update_time: t,
+    adapter: SCANNER.name,
+    vendor: SCANNER.vendor,
+    version: SCANNER.version,
+    health: 'healthy',
+    capabilities: { support_vulnerability: true, support_sbom: false },
+  };
+}
+
 const norm = (m: string): string =>
   m
     .replace(/\s*;\s*/g, '; ')
