@@ -354,7 +354,7 @@ export const harborCore: Service = {
       await run(psql, [...base, '-d', 'postgres', '-c', 'create database registry'], pg);
     if (!existsSync(p.coreKey)) writePrivate(p.coreKey, internalSecret(c, 'core-key', 16));
     if (!existsSync(p.tokenKey)) {
-      // PKCS#1 ("BEGIN RSA PRIVATE KEY"): with PKCS#8, /service/token answers 500.
+      // PKCS#1 (the traditional RSA PEM, `openssl genrsa -traditional`): with PKCS#8, /service/token answers 500.
       await run('openssl', ['genrsa', '-traditional', '-out', p.tokenKey, '4096']);
       chmodSync(p.tokenKey, 0o600);
     }

@@ -6,27 +6,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { need, type Env } from './env';
+import { ustar } from './tar';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
-/** A one-file ustar archive. */
-function tar(name: string, content: Buffer): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0);
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(`${content.length.toString(8).padStart(11, '0')}\0`, 124);
-  h.write('00000000000\0', 136);
-  h.write('        ', 148);
-  h.write('0', 156);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return Buffer.concat([h, content, Buffer.alloc((512 - (content.length % 512)) % 512), Buffer.alloc(1024)]);
-}
 
 export interface PushedImage {
   repository: string;
@@ -103,7 +85,7 @@ export class ImagePusher {
       Buffer.from(`unique ${randomBytes(16).toString('hex')}\n`),
       randomBytes(opts.payloadBytes ?? 0),
     ]);
-    const raw = tar('payload.bin', content);
+    const raw = ustar([['payload.bin', content]]);
     const layer = gzipSync(raw, { level: 0 });
     const build = (n: number) => {
       const config = Buffer.from(

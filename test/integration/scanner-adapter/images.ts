@@ -3,33 +3,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { apkInstalled, type ApkPkg } from '../../../dev/oci-image/build';
+import { ustar } from '../../support/tar';
 
 export const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-
-/** A ustar archive of regular files. */
-function tarFiles(files: [string, Buffer][]): Buffer {
-  const parts: Buffer[] = [];
-  for (const [name, content] of files) {
-    const h = Buffer.alloc(512);
-    h.write(name, 0);
-    h.write('0000644\0', 100);
-    h.write('0000000\0', 108);
-    h.write('0000000\0', 116);
-    h.write(`${content.length.toString(8).padStart(11, '0')}\0`, 124);
-    h.write('00000000000\0', 136);
-    h.write('        ', 148);
-    h.write('0', 156);
-    h.write('ustar\0', 257);
-    h.write('00', 263);
-    let sum = 0;
-    for (const b of h) sum += b;
-    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-    parts.push(h, content, Buffer.alloc((512 - (content.length % 512)) % 512));
-  }
-  return Buffer.concat([...parts, Buffer.alloc(1024)]);
-}
 
 export interface MemImage {
   digest: string;
@@ -48,7 +26,7 @@ export function apkImage(layers: ApkPkg[][], arch = 'amd64'): MemImage {
   const descs = [];
   const diffIds = [];
   for (const pkgs of layers) {
-    const raw = tarFiles([
+    const raw = ustar([
       ['lib/apk/db/installed', Buffer.from(apkInstalled(pkgs))],
       ['etc/nonce', Buffer.from(randomBytes(16).toString('hex'))],
     ]);

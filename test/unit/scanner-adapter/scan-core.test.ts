@@ -11,27 +11,7 @@ import { apkInstalled } from '../../../dev/oci-image/build';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-function tar(files: [string, string][]): Buffer {
-  const parts: Buffer[] = [];
-  for (const [name, text] of files) {
-    const content = Buffer.from(text);
-    const h = Buffer.alloc(512);
-    h.write(name, 0);
-    h.write('0000644\0', 100);
-    h.write(`${content.length.toString(8).padStart(11, '0')}\0`, 124);
-    h.write('00000000000\0', 136);
-    h.write('        ', 148);
-    h.write('0', 156);
-    h.write('ustar\0', 257);
-    h.write('00', 263);
-    let sum = 0;
-    for (const b of h) sum += b;
-    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-    parts.push(h, content, Buffer.alloc((512 - (content.length % 512)) % 512));
-  }
-  return Buffer.concat([...parts, Buffer.alloc(1024)]);
-}
+import { ustar } from '../../support/tar';
 
 const blobs = new Map<string, Buffer>();
 let n = 0;
@@ -44,12 +24,12 @@ const open = (d: string) => Promise.resolve(Readable.from([blobs.get(d)!]));
 const db = (pkgs: { name: string; version: string }[]) => apkInstalled(pkgs);
 
 test('the last layer that writes the apk database wins; a whiteout removes it; non-tar blobs are skipped', async () => {
-  const old = layer(gzipSync(tar([['lib/apk/db/installed', db([{ name: 'zlib', version: '1.2.0-r0' }])]])));
-  const unrelated = layer(tar([['./etc/hostname', 'x']]), 'application/vnd.oci.image.layer.v1.tar');
+  const old = layer(gzipSync(ustar([['lib/apk/db/installed', db([{ name: 'zlib', version: '1.2.0-r0' }])]])));
+  const unrelated = layer(ustar([['./etc/hostname', 'x']]), 'application/vnd.oci.image.layer.v1.tar');
   const fresh = layer(
-    gzipSync(tar([['./lib/apk/db/installed', db([{ name: 'zlib', version: '1.3.1-r0' }])]])),
+    gzipSync(ustar([['./lib/apk/db/installed', db([{ name: 'zlib', version: '1.3.1-r0' }])]])),
   );
-  const whiteout = layer(gzipSync(tar([['lib/apk/db/.wh.installed', '']])));
+  const whiteout = layer(gzipSync(ustar([['lib/apk/db/.wh.installed', '']])));
   const notTar = layer(Buffer.from('{"cosign":true}'), 'application/vnd.dev.cosign.simplesigning.v1+json');
   assert.match((await apkDbOfImage([old, unrelated], open))!, /V:1\.2\.0-r0/);
   assert.match((await apkDbOfImage([old, unrelated, fresh, notTar], open))!, /V:1\.3\.1-r0/);
