@@ -6,6 +6,7 @@
 # The conformance suite (test/conformance) runs against the test stack's harbor-sim here; against any other
 # Harbor use `npm run test:conformance` with HARBOR_URL and admin credentials.
 #   scripts/test.sh [all|unit|integration|chaos|conformance] [extra node --test args]
+#   scripts/test.sh files FILE.test.ts...   (only those files; the stack only if one of them needs it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suite=${1:-all}
@@ -28,14 +29,16 @@ case "$suite" in
   chaos) dirs=(test/chaos) ;;
   conformance) dirs=(test/conformance) ;;
   all) dirs=(test/unit test/workflows test/integration test/contract test/conformance test/chaos) ;;
-  *) echo "usage: scripts/test.sh [all|unit|integration|chaos|conformance]" >&2; exit 2 ;;
+  files) dirs=() ;;
+  *) echo "usage: scripts/test.sh [all|unit|integration|chaos|conformance|files FILE...]" >&2; exit 2 ;;
 esac
 
 files=()
-for d in "${dirs[@]}"; do
+if [ "$suite" = files ]; then files=("$@"); set --; fi
+for d in ${dirs[@]+"${dirs[@]}"}; do
   [ -d "$d" ] && while IFS= read -r f; do files+=("$f"); done < <(find "$d" -name '*.test.ts' | sort)
 done
-if [ ${#files[@]} -eq 0 ]; then echo "no test files in ${dirs[*]}" >&2; exit 1; fi
+if [ ${#files[@]} -eq 0 ]; then echo "no test files given or found" >&2; exit 1; fi
 
 npx tsx scripts/tools.ts build
 needs_stack=0
@@ -49,4 +52,4 @@ fi
 eval "$(npx tsx dev/stack/cli.ts env)"
 
 # One file at a time: integration files share the stack, and the machine has two cores.
-node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@" "${files[@]}"
+node --import tsx --test --test-concurrency=1 --test-reporter=spec ${@+"$@"} "${files[@]}"
