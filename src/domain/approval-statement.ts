@@ -213,9 +213,9 @@ export function parseAllowedSignerLine(line: string): AllowedSigner | { problem:
   return {
     principals,
     keyType: keyType as SignerKeyType,
-    publicKey: b64,
+    publicKey: bytesBase64(blob), // canonical padding, so keys compare as strings
     ...(namespaces && { namespaces }),
-    key: `${keyType} ${b64}`,
+    key: `${keyType} ${bytesBase64(blob)}`,
   };
 }
 
@@ -242,4 +242,46 @@ export function keysOf(
   return signers.filter(
     (s) => s.principals.includes(principal) && (!s.namespaces || s.namespaces.includes(namespace)),
   );
+}
+
+/**
+ * The signing key and namespace inside an armored SSHSIG signature, read without crypto (the workflow's
+ * update validator uses it to refuse a wrong key or namespace before the worker checks the signature).
+ */
+export function sshSignatureSigner(
+  armored: string,
+): { publicKey: string; namespace: string } | { problem: string } {
+  const m = /-----BEGIN SSH SIGNATURE-----([\s\S]*?)-----END SSH SIGNATURE-----/.exec(armored);
+  const blob = m ? base64Bytes(m[1]!.replace(/\s+/g, '')) : undefined;
+  if (!blob)
+    return {
+      problem:
+        'the signature is not an armored SSH signature (-----BEGIN SSH SIGNATURE----- …, as `ssh-keygen -Y sign` writes it)',
+    };
+  let off = 10; // "SSHSIG" + uint32 version
+  const next = (): Uint8Array | undefined => {
+    if (off + 4 > blob.length) return undefined;
+    const len = ((blob[off]! << 24) | (blob[off + 1]! << 16) | (blob[off + 2]! << 8) | blob[off + 3]!) >>> 0;
+    if (off + 4 + len > blob.length) return undefined;
+    const out = blob.slice(off + 4, off + 4 + len);
+    off += 4 + len;
+    return out;
+  };
+  const magic = String.fromCharCode(...blob.slice(0, 6));
+  const key = next();
+  const ns = next();
+  if (magic !== 'SSHSIG' || !key || !ns) return { problem: 'the SSH signature is malformed' };
+  return { publicKey: bytesBase64(key), namespace: String.fromCharCode(...ns) };
+}
+
+function bytesBase64(b: Uint8Array): string {
+  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  let out = '';
+  for (let i = 0; i < b.length; i += 3) {
+    const n = (b[i]! << 16) | ((b[i + 1] ?? 0) << 8) | (b[i + 2] ?? 0);
+    out += A[(n >> 18) & 63]! + A[(n >> 12) & 63]!;
+    out += i + 1 < b.length ? A[(n >> 6) & 63]! : '=';
+    out += i + 2 < b.length ? A[n & 63]! : '=';
+  }
+  return out;
 }

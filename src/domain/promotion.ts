@@ -187,6 +187,10 @@ export interface ApprovalRecord {
    * accepted signed approval, so a signature counts once.
    */
   nonce?: string;
+  /** The allowed_signers lines the gate trusted (public keys), when signatures are required. */
+  allowedSigners?: string[];
+  /** Where they came from when not inline: the GitOps repository file and the commit it was read at. */
+  allowedSignersFile?: { path: string; commit: string };
   rejection?: ApprovalDecision & { reason: string };
 }
 export interface VerificationRecord extends Partial<VerificationResult> {

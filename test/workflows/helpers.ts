@@ -13,6 +13,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
+import { approvalActivities } from '../../src/activities/approvals.js';
 import type { PromotionActivities, ScanSummary } from '../../src/activities/contract.js';
 import type { PipelineFile } from '../../src/domain/pipeline.js';
 import type { PromotionInput } from '../../src/domain/promotion.js';
@@ -142,6 +143,9 @@ export function mockActivities(over: Partial<PromotionActivities> = {}): {
     updateOverlay: async (i) => ({ changed: true, commit: `commit-${i.environment}` }),
     runVerification: async () => ({ passed: true, url: 'https://ci.test/run/1', durationMs: 12 }),
     verifyDigests: async (i) => i.artifacts.map((a) => ({ ...a, signed: true })),
+    readAllowedSigners: async (i) => ({ path: i.path, text: '', commit: 'gitops-head' }),
+    // The real check: pure computation, nothing to mock.
+    checkApprovalSignature: approvalActivities().checkApprovalSignature,
   };
   const acts = {} as Record<string, unknown>;
   for (const name of Object.keys(base) as (keyof PromotionActivities)[]) {
