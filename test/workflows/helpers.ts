@@ -168,6 +168,8 @@ export async function runPromotion(
   acts: PromotionActivities,
   promotionInput: PromotionInput,
   during?: (h: WorkflowHandle) => Promise<void>,
+  /** A fixed workflow id (a replay fixture whose history depends on it); default: unique per test. */
+  fixedWorkflowId?: string,
 ): Promise<{
   handle: WorkflowHandle;
   result?: Awaited<ReturnType<typeof import('../../src/workflows/promotion.js').promoteImage>>;
@@ -184,7 +186,7 @@ export async function runPromotion(
   });
   const opts = promotionStartOptions(promotionInput);
   // Unique id per test: the same repository+reference is promoted by many tests against one server.
-  const workflowId = `${opts.workflowId}-${taskQueue}`;
+  const workflowId = fixedWorkflowId ?? `${opts.workflowId}-${taskQueue}`;
   return worker.runUntil(async () => {
     const handle = await ctx.env.client.workflow.start(PROMOTE_WORKFLOW_TYPE, {
       ...opts,
