@@ -35,12 +35,18 @@ export function expandKeyPath(p: string): string {
   return p === '~' || p.startsWith('~/') ? `${homedir()}${p.slice(1)}` : p;
 }
 
-export async function signForGate(handle: WorkflowHandle, req: SignRequest): Promise<SignedStatement> {
-  const keyPath = expandKeyPath(req.keyPath);
+/** The key file, checked before anything is sent (a typo is a usage error, not a refused approval). */
+export function checkKeyPath(given: string): string {
+  const keyPath = expandKeyPath(given);
   if (!existsSync(keyPath))
     throw usage(
-      `--sign-key: ${req.keyPath} does not exist; give your SSH private key (e.g. ~/.ssh/id_ed25519), or its .pub file when the key is in ssh-agent`,
+      `--sign-key: ${given} does not exist; give your SSH private key (e.g. ~/.ssh/id_ed25519), or its .pub file when the key is in ssh-agent`,
     );
+  return keyPath;
+}
+
+export async function signForGate(handle: WorkflowHandle, req: SignRequest): Promise<SignedStatement> {
+  const keyPath = checkKeyPath(req.keyPath);
   const status = await handle.query(statusQuery);
   const gate = status.approvals[req.environment];
   if (gate && !gate.signaturesRequired && gate.openedAt)

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { approveUpdate } from '../../workflows/messages.js';
 import { EnvFlag, parseOptions, PromotionIdArg, UserNameFlag } from '../options.js';
 import { requireRunning, withWorker, type CommandContext } from '../session.js';
-import { signForGate } from '../sign-approval.js';
+import { checkKeyPath, signForGate } from '../sign-approval.js';
 import { answerLine, envOption } from './gate-answer.js';
 
 // Key order is the order problems are reported in.
@@ -35,6 +35,7 @@ export function registerApprove(program: Command, ctx: CommandContext): void {
     .action(async (id: string, raw: object, cmd: Command) => {
       const s = ctx.session(cmd);
       const o = parseOptions(Options, { id, ...raw });
+      if (o.signKey !== undefined) checkKeyPath(o.signKey);
       const { client, handle } = await s.handle(o.id);
       await requireRunning(handle, 'approve');
       const signed =
