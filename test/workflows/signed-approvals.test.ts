@@ -19,6 +19,8 @@ import {
 } from '../../src/domain/approval-statement.js';
 import type { PipelineFile } from '../../src/domain/pipeline.js';
 import { verifyApprovalSignature } from '../../src/domain/sshsig.js';
+import { ExitCode } from '../../src/cli/exit-codes.js';
+import { runCli } from '../../src/cli/program.js';
 import { sshSign } from '../../src/cli/sign-approval.js';
 import {
   approveSignal,
@@ -317,6 +319,56 @@ describe('signed approvals', () => {
       f.message,
       /environments\[2\]\.approval\.allowedSignersFile keys \(GitOps commit abc\): no key for bob/,
     );
+  });
+});
+
+describe('approve --sign-key through the CLI', () => {
+  /** The CLI in-process against the test server, as a user runs it. */
+  async function cli(args: string[]) {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(args, {
+      stdout: { write: (x: string) => (stdout += x) },
+      stderr: { write: (x: string) => (stderr += x) },
+      env: { TEMPORAL_ADDRESS: ctx.env.address, TEMPORAL_NAMESPACE: ctx.env.namespace ?? 'default' },
+    });
+    return { code, stdout, stderr };
+  }
+
+  it('refusals print the reason and exit 5, leaving the gate waiting; a signed approval moves it', async () => {
+    const { acts } = mockActivities();
+    const r = await runPromotion(ctx, acts, input(signedPipeline()), async (h) => {
+      await waitForStatus(h, atGate('approval', 'production'));
+      const id = h.workflowId;
+      const approve = (as: string, ...more: string[]) =>
+        cli(['approve', id, '--env', 'production', '--as', as, ...more]);
+      const refusals: [Awaited<ReturnType<typeof approve>>, RegExp][] = [
+        [await approve('alice'), /^harbor-promote: refused: production requires signed approvals; sign it: /],
+        [
+          await approve('alice', '--sign-key', keys.mallory!.path),
+          /^harbor-promote: refused: the signature is not by a key allowed for "alice" in production/,
+        ],
+        [
+          await approve('alice', '--sign-key', keys.bob!.path),
+          /^harbor-promote: refused: the signature is not by a key allowed for "alice" in production/,
+        ],
+      ];
+      for (const [res, re] of refusals) {
+        assert.equal(res.code, ExitCode.REFUSED, res.stderr);
+        assert.match(res.stderr, re);
+        const s = await h.query(statusQuery);
+        assert.equal(s.approvals.production!.approvals.length, 0);
+        assert.equal(s.pendingGate?.kind, 'approval');
+      }
+      const ok = await approve('alice', '--sign-key', keys.alice!.path, '--comment', 'CAB-7');
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(ok.stdout, /^approved production as alice: 1 of 1 approvals, the promotion moves on/);
+      await report(h);
+    });
+    assert.equal(r.error, undefined, String(r.error));
+    const a = r.result!.approvals.production!.approvals[0]!;
+    assert.equal(a.comment, 'CAB-7');
+    assert.equal(JSON.parse(a.signature!.statement).comment, 'CAB-7');
   });
 });
 
