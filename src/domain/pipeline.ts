@@ -5,7 +5,14 @@
  * Harbor's URL and credentials are the worker's (env), never part of this file.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration.js';
+import {
+  DURATION_PATTERN,
+  durationMs,
+  MAX_DURATION,
+  MAX_DURATION_MS,
+  MIN_POLL_INTERVAL,
+  MIN_POLL_INTERVAL_MS,
+} from './duration.js';
 import {
   digestProblem,
   projectProblem,
@@ -217,6 +224,43 @@ export function repositoryIn(env: Environment, repository: string): string {
   return env.repository ?? repository;
 }
 
+// ---- limits of durations ----------------------------------------------------------------------------
+
+/** Keys whose values are durations (in any environment, gate or freeze window). */
+const DURATION_KEYS = new Set(['timeout', 'pollInterval', 'expiry', 'soak', 'duration']);
+
+/**
+ * Durations outside what the workflow can wait for (MAX_DURATION) and poll intervals under
+ * MIN_POLL_INTERVAL, one line per field. Separate from the schema because the workflow must still accept
+ * inputs of promotions started before these limits existed (it checks them behind `patched()`).
+ */
+export function durationLimitProblems(p: Pipeline): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, path: PropertyKey[]) => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (v !== null && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+    else if (
+      typeof v === 'string' &&
+      DURATION_KEYS.has(String(path[path.length - 1])) &&
+      DURATION_PATTERN.test(v)
+    ) {
+      const ms = durationMs(v);
+      const key = path[path.length - 1];
+      if (ms > MAX_DURATION_MS)
+        out.push(
+          `${formatPath(path)}: "${v}" is longer than the longest wait harbor-promote allows (${MAX_DURATION}, about 10 years; Temporal timers end at about 100 years); give a shorter duration`,
+        );
+      else if (key === 'pollInterval' && ms < MIN_POLL_INTERVAL_MS)
+        out.push(
+          `${formatPath(path)}: "${v}" is under the shortest poll interval of ${MIN_POLL_INTERVAL}; give ${MIN_POLL_INTERVAL} or more (e.g. "15s")`,
+        );
+    }
+  };
+  walk(p, []);
+  return out;
+}
+
 // ---- error formatting: every message names its path and the fix -------------------------------------
 
 /** Keys the schema knows, to suggest the right spelling of an unknown one. */
@@ -325,5 +369,7 @@ export class PipelineError extends Error {
 export function validatePipeline(value: unknown, source = 'pipeline'): Pipeline {
   const r = PipelineSchema.safeParse(value, { reportInput: true });
   if (!r.success) throw new PipelineError(source, formatIssues(r.error.issues));
+  const limits = durationLimitProblems(r.data);
+  if (limits.length > 0) throw new PipelineError(source, limits);
   return r.data;
 }

@@ -5,7 +5,14 @@
 import { z } from 'zod';
 import type { ScanSummary } from './scan-policy.js';
 import { isDigest } from './image-ref.js';
-import { EnvironmentName, PipelineSchema, Reference, RepositoryName, formatIssues } from './pipeline.js';
+import {
+  durationLimitProblems,
+  EnvironmentName,
+  formatIssues,
+  PipelineSchema,
+  Reference,
+  RepositoryName,
+} from './pipeline.js';
 
 export const PromotionInputSchema = z
   .strictObject({
@@ -33,11 +40,21 @@ export const PromotionInputSchema = z
 export type PromotionInput = z.input<typeof PromotionInputSchema>;
 export type ValidPromotionInput = z.output<typeof PromotionInputSchema>;
 
+/**
+ * Validates a promotion input. `limits: false` skips the duration limits (durationLimitProblems): only the
+ * workflow passes it, for inputs of promotions started before the limits existed (it applies them behind
+ * `patched()`).
+ */
 export function checkPromotionInput(
   value: unknown,
+  opts: { limits?: boolean } = {},
 ): { ok: true; input: ValidPromotionInput } | { ok: false; problems: string[] } {
   const r = PromotionInputSchema.safeParse(value, { reportInput: true });
-  return r.success ? { ok: true, input: r.data } : { ok: false, problems: formatIssues(r.error.issues) };
+  if (!r.success) return { ok: false, problems: formatIssues(r.error.issues) };
+  const limits = opts.limits === false ? [] : durationLimitProblems(r.data.pipeline);
+  return limits.length > 0
+    ? { ok: false, problems: limits.map((l) => `pipeline.${l}`) }
+    : { ok: true, input: r.data };
 }
 
 /** The environments this promotion walks: the source, then each destination up to the target. */

@@ -11,9 +11,11 @@ import {
   ApplicationFailure,
   condition,
   isCancellation,
+  patched,
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType } from '../domain/failures.js';
+import { durationLimitProblems } from '../domain/pipeline.js';
 import {
   checkPromotionInput,
   plannedEnvironments,
@@ -58,7 +60,11 @@ export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord
 }
 
 function validated(raw: PromotionInput): ValidPromotionInput {
-  const r = checkPromotionInput(raw);
+  let r = checkPromotionInput(raw, { limits: false });
+  // Promotions started before the duration limits keep running; a new one out of them fails here (the
+  // marker is recorded only for such an input, so valid inputs' histories do not change).
+  if (r.ok && durationLimitProblems(r.input.pipeline).length > 0 && patched('duration-limits'))
+    r = checkPromotionInput(raw);
   if (r.ok) return r.input;
   throw ApplicationFailure.create({
     type: FailureType.InvalidInput,

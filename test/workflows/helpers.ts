@@ -47,7 +47,7 @@ export async function startTestEnv(): Promise<{
 
 /** A three-environment pipeline with timers in seconds; `edit` adjusts it per test. */
 export function testPipeline(edit?: (p: PipelineFile) => void): PipelineFile {
-  const scan = { timeout: '30s', pollInterval: '100ms' };
+  const scan = { timeout: '30s', pollInterval: '1s' }; // the shortest allowed (durationLimitProblems)
   const p: PipelineFile = {
     apiVersion: 'harbor-promote/v1',
     name: 'myservice',
