@@ -20,6 +20,7 @@ import {
   repositoryProblem,
   tagProblem,
 } from './image-ref.js';
+import { FreezeList } from './freeze.js';
 import { THRESHOLDS } from './severity.js';
 
 /** Check a string with one of the image-ref "problem" functions, so messages are the same everywhere. */
@@ -159,6 +160,8 @@ export const EnvironmentSpec = z.strictObject({
   verification: VerificationSpec.optional(),
   /** Wait this long after verification before moving on. */
   soak: Duration.optional(),
+  /** Freeze windows: no copy into this environment while one is open (besides the pipeline-wide ones). */
+  freeze: FreezeList.optional(),
 });
 
 export const PipelineSchema = z
@@ -169,6 +172,8 @@ export const PipelineSchema = z
     environments: z
       .array(EnvironmentSpec)
       .min(2, { error: 'needs at least two environments: the source and one destination' }),
+    /** Freeze windows of every destination (each environment may add its own). */
+    freeze: FreezeList.optional(),
   })
   .superRefine((p, ctx) => {
     const names = new Map<string, number>();
@@ -193,7 +198,7 @@ export const PipelineSchema = z
     });
     // The first environment is the source: the image is already there, nothing is copied into it.
     const src = p.environments[0];
-    for (const key of ['approval', 'overlay', 'verification', 'soak'] as const)
+    for (const key of ['approval', 'overlay', 'verification', 'soak', 'freeze'] as const)
       if (src?.[key] !== undefined)
         ctx.addIssue({
           code: 'custom',
@@ -289,6 +294,13 @@ const KNOWN_KEYS = [
   'webhook',
   'external',
   'soak',
+  'freeze',
+  'cron',
+  'duration',
+  'start',
+  'end',
+  'timeZone',
+  'reason',
 ];
 /** Keys people reach for that belong to the worker. */
 const WORKER_KEYS = /^(harbor(Url|_url)?|url|credentials?|username|user|password|token|robot|secret|auth)$/i;
