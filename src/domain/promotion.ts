@@ -141,6 +141,7 @@ export const STEP_NAMES = [
   'awaitScanAndGate',
   'sign',
   'approvalGate',
+  'awaitFreezeWindow',
   'copyToEnvironment',
   'rescanAndDetectQuarantine',
   'checkDigestAndSignature',
@@ -188,6 +189,22 @@ export interface ApprovalRecord {
   approvals: ApprovalDecision[];
   rejection?: ApprovalDecision & { reason: string };
 }
+/** One wait for a freeze window of an environment. */
+export interface FreezeWait {
+  reason: string;
+  /** Workflow time the wait began, and when the window was due to end. */
+  from: string;
+  until: string;
+  /** Set once the wait is over: the window ended, or an approver lifted the freeze. */
+  ended?: 'window-ended' | 'unfrozen';
+}
+export interface FreezeRecord {
+  environment: string;
+  waits: FreezeWait[];
+  /** `harbor-promote unfreeze`: the freeze of this environment no longer holds this promotion. */
+  unfrozen?: { approver: string; reason: string; at: string; via: 'update' };
+}
+
 export interface VerificationRecord extends Partial<VerificationResult> {
   environment: string;
   kind: 'command' | 'webhook' | 'external';
@@ -218,6 +235,8 @@ export interface PromotionRecord {
   /** Final proof: the same digest, signed, in every project. */
   proof: DigestProof[];
   ignoredMessages: IgnoredMessage[];
+  /** Environments with freeze windows: how long each held the promotion, and who lifted it. */
+  freezes?: Record<string, FreezeRecord>;
   /** Environments whose gate ran without a scan (`scan: false`, or no scanner with `required: false`), and why. */
   notScanned?: Record<string, string>;
 }

@@ -24,6 +24,7 @@ import {
   type ValidPromotionInput,
 } from '../domain/promotion.js';
 import { installHandlers } from './approvals.js';
+import { installUnfreezeHandler } from './unfreeze.js';
 import { PromotionState } from './state.js';
 import { PromotionRun } from './steps/context.js';
 import { describeFailure } from './steps/failure.js';
@@ -39,6 +40,7 @@ export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord
   const st = new PromotionState(workflowInfo().workflowId, input, envs, plan);
   const run = new PromotionRun(st, input, envs);
   installHandlers(st);
+  installUnfreezeHandler(st);
   st.publish();
   try {
     for (const { unit, env, index } of plan)

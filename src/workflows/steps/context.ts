@@ -10,7 +10,7 @@ import type { PromotionState } from '../state.js';
 
 type RecordSoFar = Omit<
   PromotionRecord,
-  'steps' | 'scans' | 'approvals' | 'verifications' | 'ignoredMessages' | 'finishedAt'
+  'steps' | 'scans' | 'approvals' | 'verifications' | 'ignoredMessages' | 'finishedAt' | 'freezes'
 >;
 
 export class PromotionRun {
@@ -76,6 +76,7 @@ export class PromotionRun {
       approvals: this.st.approvals,
       verifications: this.st.verifications,
       ignoredMessages: this.st.ignoredMessages,
+      ...(Object.keys(this.st.freezes).length > 0 && { freezes: this.st.freezes }),
       ...(Object.keys(this.notScanned).length > 0 && { notScanned: this.notScanned }),
     };
   }
