@@ -14,6 +14,7 @@ import type {
   SignResult,
   VerificationResult,
 } from '../domain/promotion.js';
+import type { NotificationDelivery, SendNotificationInput } from '../domain/notify.js';
 import type { ProjectPolicy } from '../domain/quarantine.js';
 import type { ScanSummary } from '../domain/scan-policy.js';
 export type { Severity } from '../domain/severity.js';
@@ -97,4 +98,6 @@ export interface PromotionActivities {
   updateOverlay(input: UpdateOverlayInput): Promise<OverlayResult>;
   runVerification(input: RunVerificationInput): Promise<VerificationResult>;
   verifyDigests(input: VerifyDigestsInput): Promise<DigestProof[]>;
+  /** POSTs one event to the pipeline's webhooks (src/activities/notify.ts); a failed delivery is a result. */
+  sendNotification(input: SendNotificationInput): Promise<NotificationDelivery[]>;
 }

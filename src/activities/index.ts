@@ -16,6 +16,7 @@ import type { Deps, Secrets } from './deps.js';
 import { gitopsActivities } from './gitops.js';
 import { harborActivities, verifyDigestsActivity } from './harbor.js';
 import { readSecret, Redactor, sweepStalePrivateDirs } from './secrets.js';
+import { notifyActivities } from './notify.js';
 import { verificationActivities } from './verification.js';
 
 export type { ActivityConfig } from './config.js';
@@ -74,6 +75,7 @@ export function buildActivities(
     verifyDigests: verifyDigestsActivity(d, cosign.verifySignatures),
     ...gitopsActivities(d),
     ...verificationActivities(d),
+    ...notifyActivities(),
   };
   return { activities, doctor: doctorActivities(d), connection: conn, redactor };
 }

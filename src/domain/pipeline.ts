@@ -21,6 +21,7 @@ import {
   tagProblem,
 } from './image-ref.js';
 import { FreezeList } from './freeze.js';
+import { WebhookSpec } from './notify.js';
 import { THRESHOLDS } from './severity.js';
 
 /** Check a string with one of the image-ref "problem" functions, so messages are the same everywhere. */
@@ -174,6 +175,8 @@ export const PipelineSchema = z
       .min(2, { error: 'needs at least two environments: the source and one destination' }),
     /** Freeze windows of every destination (each environment may add its own). */
     freeze: FreezeList.optional(),
+    /** Webhooks told about the events they list (waiting-approval, frozen, failed, completed, …). */
+    notify: z.array(WebhookSpec).optional(),
   })
   .superRefine((p, ctx) => {
     const names = new Map<string, number>();
@@ -301,6 +304,12 @@ const KNOWN_KEYS = [
   'end',
   'timeZone',
   'reason',
+  'notify',
+  'url',
+  'urlEnv',
+  'events',
+  'secretEnv',
+  'attempts',
 ];
 /** Keys people reach for that belong to the worker. */
 const WORKER_KEYS = /^(harbor(Url|_url)?|url|credentials?|username|user|password|token|robot|secret|auth)$/i;

@@ -3,6 +3,7 @@
  * (it rejects a bad input as `InvalidInput`), the record is the workflow's result.
  */
 import { z } from 'zod';
+import type { NotificationDelivery } from './notify.js';
 import type { ScanSummary } from './scan-policy.js';
 import { isDigest } from './image-ref.js';
 import {
@@ -235,6 +236,8 @@ export interface PromotionRecord {
   /** Final proof: the same digest, signed, in every project. */
   proof: DigestProof[];
   ignoredMessages: IgnoredMessage[];
+  /** Every webhook delivery (event, host, outcome), when the pipeline has `notify`. */
+  notifications?: NotificationDelivery[];
   /** Environments with freeze windows: how long each held the promotion, and who lifted it. */
   freezes?: Record<string, FreezeRecord>;
   /** Environments whose gate ran without a scan (`scan: false`, or no scanner with `required: false`), and why. */

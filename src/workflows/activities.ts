@@ -37,6 +37,14 @@ const OPTIONS: Record<keyof PromotionActivities, ActivityOptions> = {
   updateOverlay: TOOL,
   runVerification: TOOL, // replaced by verificationOptions()
   verifyDigests: TOOL,
+  // Retries happen inside (counted for the record); bounded: at most 6 attempts of 10 s plus backoff.
+  // Another activity attempt only when the worker is lost.
+  sendNotification: {
+    startToCloseTimeout: '2m',
+    scheduleToCloseTimeout: '5m',
+    heartbeatTimeout: '30s',
+    retry: { ...RETRY, maximumAttempts: 2 },
+  },
 };
 
 /**

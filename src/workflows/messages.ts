@@ -9,6 +9,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ScanSummary } from '../activities/contract.js';
+import type { NotificationDelivery } from '../domain/notify.js';
 import type {
   ApprovalRecord,
   FreezeRecord,
@@ -104,6 +105,8 @@ export interface PromotionStatus {
   scans: Record<string, ScanSummary>;
   approvals: Record<string, ApprovalRecord>;
   verifications: Record<string, VerificationRecord>;
+  /** Webhook deliveries so far (absent before the first). */
+  notifications?: NotificationDelivery[];
   /** Environments with freeze windows (absent when none has any). */
   freezes?: Record<string, FreezeRecord>;
   ignoredMessages: IgnoredMessage[];

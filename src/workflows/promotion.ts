@@ -9,6 +9,7 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
   isCancellation,
   patched,
@@ -24,6 +25,7 @@ import {
   type ValidPromotionInput,
 } from '../domain/promotion.js';
 import { installHandlers } from './approvals.js';
+import { notify, settleNotifications } from './notify.js';
 import { installUnfreezeHandler } from './unfreeze.js';
 import { PromotionState } from './state.js';
 import { PromotionRun } from './steps/context.js';
@@ -47,7 +49,9 @@ export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord
       await unit.execute({ run, env, index, ...(index > 0 && { previous: envs[index - 1] }) });
     st.stage = 'completed';
     st.publish();
+    notify(run, 'completed', envs[envs.length - 1]);
     await condition(allHandlersFinished);
+    await settleNotifications(run);
     return run.record();
   } catch (err) {
     st.stage = isCancellation(err) ? 'cancelled' : 'failed';
@@ -57,6 +61,11 @@ export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord
     const f = describeFailure(err);
     st.failure = isCancellation(err) ? 'cancelled' : `${f.type}: ${f.message}`;
     st.publish();
+    if (!isCancellation(err)) {
+      notify(run, 'failed', st.currentEnvironment, { failure: st.failure, failureType: f.type });
+      // In a scope the cancellation cannot reach: the deliveries already under way finish either way.
+      await CancellationScope.nonCancellable(() => settleNotifications(run));
+    }
     throw err;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ScanSummary } from '../activities/contract.js';
+import type { NotificationDelivery } from '../domain/notify.js';
 import type { Environment } from '../domain/pipeline.js';
 import type {
   ApprovalRecord,
@@ -38,6 +39,8 @@ export class PromotionState {
   readonly scans: Record<string, ScanSummary> = {};
   readonly approvals: Record<string, ApprovalRecord> = {};
   readonly verifications: Record<string, VerificationRecord> = {};
+  /** Webhook deliveries so far (notify.ts). */
+  readonly notifications: NotificationDelivery[] = [];
   /** Destinations with freeze windows (envs carry the pipeline-wide ones too: plannedEnvironments). */
   readonly freezes: Record<string, FreezeRecord> = {};
   readonly reports: Record<string, VerificationReport> = {};
@@ -213,6 +216,7 @@ export class PromotionState {
       approvals: this.approvals,
       verifications: this.verifications,
       ...(Object.keys(this.freezes).length > 0 && { freezes: this.freezes }),
+      ...(this.notifications.length > 0 && { notifications: this.notifications }),
       ignoredMessages: this.ignoredMessages,
       failure: this.failure,
     };

@@ -142,6 +142,17 @@ export function mockActivities(over: Partial<PromotionActivities> = {}): {
     updateOverlay: async (i) => ({ changed: true, commit: `commit-${i.environment}` }),
     runVerification: async () => ({ passed: true, url: 'https://ci.test/run/1', durationMs: 12 }),
     verifyDigests: async (i) => i.artifacts.map((a) => ({ ...a, signed: true })),
+    sendNotification: async (i) =>
+      i.targets.map((t) => ({
+        event: i.body.event,
+        environment: i.body.environment,
+        host: t.url ? new URL(t.url).host : '(env)',
+        ok: true,
+        status: 204,
+        attempts: 1,
+        signed: Boolean(t.secretEnv),
+        at: new Date().toISOString(),
+      })),
   };
   const acts = {} as Record<string, unknown>;
   for (const name of Object.keys(base) as (keyof PromotionActivities)[]) {

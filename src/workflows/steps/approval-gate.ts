@@ -3,6 +3,7 @@ import { condition } from '@temporalio/workflow';
 import { durationMs } from '../../domain/duration.js';
 import { FailureType } from '../../domain/failures.js';
 import { answer } from '../approvals.js';
+import { notify } from '../notify.js';
 import { fail } from './failure.js';
 import { defineStep } from './step.js';
 
@@ -25,6 +26,12 @@ export const approvalGate = defineStep({
         until: rec.expiresAt,
         command: `harbor-promote approve ${st.promotionId} --env ${env.name} --as <name>`,
       };
+    });
+    notify(run, 'waiting-approval', env, {
+      command: `harbor-promote approve ${st.promotionId} --env ${env.name} --as <name>`,
+      approvers: rec.approvers,
+      required: rec.required,
+      expiresAt: rec.expiresAt,
     });
     const decided = await condition(() => rec.decision !== 'pending', expiryMs, {
       summary: `approval into ${env.name} expires after ${approval.expiry}`,

@@ -6,6 +6,7 @@
  */
 import { condition, patched } from '@temporalio/workflow';
 import { activeFreeze } from '../../domain/freeze.js';
+import { notify } from '../notify.js';
 import { defineStep } from './step.js';
 
 export interface FreezeOutcome {
@@ -44,6 +45,7 @@ export const awaitFreezeWindow = defineStep<FreezeOutcome, boolean>({
         until,
         command: `harbor-promote unfreeze ${st.promotionId} --env ${env.name} --as <name> --reason <text>`,
       });
+      notify(run, 'frozen', env, { until, reason: open.reason });
       const lifted = await condition(() => rec.unfrozen !== undefined, Math.max(1, open.until - now), {
         summary: `frozen until ${until} (${open.reason})`,
       });

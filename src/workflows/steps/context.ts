@@ -10,7 +10,14 @@ import type { PromotionState } from '../state.js';
 
 type RecordSoFar = Omit<
   PromotionRecord,
-  'steps' | 'scans' | 'approvals' | 'verifications' | 'ignoredMessages' | 'finishedAt' | 'freezes'
+  | 'steps'
+  | 'scans'
+  | 'approvals'
+  | 'verifications'
+  | 'ignoredMessages'
+  | 'finishedAt'
+  | 'freezes'
+  | 'notifications'
 >;
 
 export class PromotionRun {
@@ -77,6 +84,7 @@ export class PromotionRun {
       verifications: this.st.verifications,
       ignoredMessages: this.st.ignoredMessages,
       ...(Object.keys(this.st.freezes).length > 0 && { freezes: this.st.freezes }),
+      ...(this.st.notifications.length > 0 && { notifications: this.st.notifications }),
       ...(Object.keys(this.notScanned).length > 0 && { notScanned: this.notScanned }),
     };
   }
