@@ -62,7 +62,11 @@ export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord
     st.failure = isCancellation(err) ? 'cancelled' : `${f.type}: ${f.message}`;
     st.publish();
     if (!isCancellation(err)) {
-      notify(run, 'failed', st.currentEnvironment, { failure: st.failure, failureType: f.type });
+      // A failure with its own event (the lock's `Superseded`) is announced as that, not as `failed`.
+      notify(run, f.type === 'Superseded' ? 'superseded' : 'failed', st.currentEnvironment, {
+        failure: st.failure,
+        failureType: f.type,
+      });
       // In a scope the cancellation cannot reach: the deliveries already under way finish either way.
       await CancellationScope.nonCancellable(() => settleNotifications(run));
     }
