@@ -7,7 +7,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { harborActivities } from '../../src/activities/harbor.js';
 import type { EnsureScannedInput } from '../../src/activities/contract.js';
 import type { Deps } from '../../src/activities/deps.js';
-import { approveUpdate, rejectUpdate, reportVerificationSignal } from '../../src/workflows/messages.js';
+import {
+  approveUpdate,
+  rejectUpdate,
+  reportVerificationSignal,
+  unfreezeUpdate,
+} from '../../src/workflows/messages.js';
 import { atGate, input, mockActivities, runPromotion, testPipeline, waitForStatus } from './helpers.js';
 
 type Ctx = Parameters<typeof runPromotion>[0];
@@ -104,6 +109,35 @@ export const scenarios = {
     return runPromotion(ctx, acts, input(pipeline), async (h) => {
       await waitForStatus(h, atGate('approval', 'production'), 60_000);
       await h.executeUpdate(approveUpdate, { args: [{ environment: 'production', approver: 'alice' }] });
+      await waitForStatus(h, atGate('verification', 'production'), 60_000);
+      await h.signal(reportVerificationSignal, { environment: 'production', passed: true });
+    });
+  },
+  /**
+   * Freeze windows and notifications (patches `freeze-windows`, `notifications`): staging waits for its
+   * window to end (a timer), production's freeze is lifted by `unfreeze`; a webhook wants every event.
+   */
+  async frozen(ctx: Ctx) {
+    const { acts } = mockActivities();
+    const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const pipeline = testPipeline((p) => {
+      p.notify = [
+        {
+          url: 'https://hooks.test/harbor-promote',
+          events: ['waiting-approval', 'waiting-report', 'frozen', 'failed', 'completed'],
+          secretEnv: 'NOTIFY_TEST_SECRET',
+        },
+      ];
+      p.environments[1]!.freeze = [{ start: at(-1_000), end: at(6_000), reason: 'release train' }];
+      p.environments[2]!.freeze = [{ start: at(-1_000), end: at(3_600_000), reason: 'year-end' }];
+    });
+    return runPromotion(ctx, acts, input(pipeline), async (h) => {
+      await waitForStatus(h, atGate('approval', 'production'), 60_000);
+      await h.executeUpdate(approveUpdate, { args: [{ environment: 'production', approver: 'alice' }] });
+      await waitForStatus(h, atGate('freeze', 'production'), 60_000);
+      await h.executeUpdate(unfreezeUpdate, {
+        args: [{ environment: 'production', approver: 'bob', reason: 'hotfix' }],
+      });
       await waitForStatus(h, atGate('verification', 'production'), 60_000);
       await h.signal(reportVerificationSignal, { environment: 'production', passed: true });
     });
