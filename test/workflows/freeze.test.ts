@@ -87,7 +87,11 @@ describe('freeze windows', () => {
   it('unfreeze: an approver of the environment lifts it for this promotion, with a reason', async () => {
     const { acts } = mockActivities();
     const pipeline = testPipeline((p) => {
-      p.environments[2]!.freeze = [{ start: iso(-60_000), end: iso(3_600_000), reason: 'year-end freeze' }];
+      // A recurring window that is always open: every minute, for an hour (cron and time zone evaluated
+      // by croner inside the workflow sandbox).
+      p.environments[2]!.freeze = [
+        { cron: '* * * * *', duration: '1h', timeZone: 'Europe/Berlin', reason: 'year-end freeze' },
+      ];
     });
     const r = await runPromotion(ctx, acts, input(pipeline), async (h) => {
       await refused(
