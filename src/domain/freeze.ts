@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { DURATION_PATTERN, durationMs } from './duration.js';
 
 /** `2026-12-24T00:00` or `2026-12-24T00:00:00`, optionally with `Z` or `+01:00`. */
+const ISO_HINT =
+  'must be an ISO date-time such as "2026-12-24T00:00" (with `timeZone`) or "2026-12-24T00:00+01:00"';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?$/;
 
 export function timeZoneProblem(tz: string): string | undefined {
@@ -35,17 +37,17 @@ function cronProblem(expr: string, timeZone: string): string | undefined {
 export const FreezeWindowSpec = z
   .strictObject({
     /** Recurring: when each window starts (5 fields, in `timeZone`). */
-    cron: z.string().optional(),
+    cron: z.string({ error: 'must be a 5-field cron expression in quotes, e.g. "0 18 * * 5"' }).optional(),
     /** Recurring: how long each window lasts. */
     duration: z
-      .string()
+      .string({ error: 'must be a duration string such as "30m", "64h" or "2d"' })
       .regex(DURATION_PATTERN, { error: 'is not a duration; write e.g. "30s", "15m", "72h" or "1h30m"' })
       .optional(),
     /** Fixed: ISO date-time, with an offset (`Z`, `+01:00`) or read in `timeZone`. */
-    start: z.string().optional(),
-    end: z.string().optional(),
+    start: z.string({ error: ISO_HINT }).optional(),
+    end: z.string({ error: ISO_HINT }).optional(),
     /** IANA zone of the cron expression and of start/end without an offset. */
-    timeZone: z.string().optional(),
+    timeZone: z.string({ error: 'must be an IANA time zone such as "Europe/Berlin" or "UTC"' }).optional(),
     /** Shown while a promotion waits, and in notifications. */
     reason: z.string({ error: 'must say why (e.g. "year-end change freeze")' }).min(1, {
       error: 'is empty; say why (e.g. "year-end change freeze")',
@@ -91,18 +93,50 @@ export const FreezeWindowSpec = z
         return add(key, `"${v}" has an offset and the window a \`timeZone\`; give one of them`);
     }
     const r = fixedRange(w as FreezeWindow);
+    for (const key of ['start', 'end'] as const)
+      if (r && Number.isNaN(r[key]))
+        return add(key, `"${w[key]}" is not a real date and time; ${ISO_HINT.replace(/^must be/, 'write')}`);
     if (r && r.end <= r.start)
       add('end', `"${w.end}" is not after start "${w.start}"; swap them or fix the date`);
   });
 
 export type FreezeWindow = z.output<typeof FreezeWindowSpec>;
-export const FreezeList = z.array(FreezeWindowSpec);
+export const FreezeList = z.array(FreezeWindowSpec, {
+  error:
+    'must be a list of windows, e.g. [{ cron: "0 18 * * 5", duration: 64h, timeZone: Europe/Berlin, reason: weekend }]',
+});
+
+/**
+ * Epoch ms of an ISO date-time (checked by ISO), NaN when it names no real time (month 13, February 30).
+ * Without an offset it is a wall time in `timeZone` (croner's CronDate resolves it, DST included).
+ */
+function instantOf(v: string, timeZone: string | undefined): number {
+  const [date, time] = v.split('T') as [string, string];
+  const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
+  const [h, mi, sec = 0] = time
+    .replace(/(Z|[+-]\d{2}:\d{2})$/, '')
+    .split(':')
+    .map(Number) as [number, number, number?];
+  const wall = new Date(Date.UTC(y, mo - 1, d, h, mi, Math.floor(sec)));
+  const real =
+    wall.getUTCFullYear() === y &&
+    wall.getUTCMonth() === mo - 1 &&
+    wall.getUTCDate() === d &&
+    wall.getUTCHours() === h &&
+    wall.getUTCMinutes() === mi;
+  if (!real) return NaN;
+  if (!timeZone) return Date.parse(v);
+  try {
+    return new CronDate(v, timeZone).getTime();
+  } catch {
+    return NaN;
+  }
+}
 
 /** Start and end (epoch ms) of a fixed window; undefined for a recurring one. */
 function fixedRange(w: FreezeWindow): { start: number; end: number } | undefined {
   if (w.start === undefined || w.end === undefined) return undefined;
-  const at = (v: string) => (w.timeZone ? new CronDate(v, w.timeZone).getTime() : Date.parse(v));
-  return { start: at(w.start), end: at(w.end) };
+  return { start: instantOf(w.start, w.timeZone), end: instantOf(w.end, w.timeZone) };
 }
 
 /** The span of `w` that contains `now`, if any. */

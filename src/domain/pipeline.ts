@@ -176,7 +176,12 @@ export const PipelineSchema = z
     /** Freeze windows of every destination (each environment may add its own). */
     freeze: FreezeList.optional(),
     /** Webhooks told about the events they list (waiting-approval, frozen, failed, completed, …). */
-    notify: z.array(WebhookSpec).optional(),
+    notify: z
+      .array(WebhookSpec, {
+        error:
+          'must be a list of webhooks, e.g. [{ url: "https://hooks.example.com/x", events: [failed, completed] }]',
+      })
+      .optional(),
   })
   .superRefine((p, ctx) => {
     const names = new Map<string, number>();

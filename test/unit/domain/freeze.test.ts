@@ -102,6 +102,26 @@ describe('freeze in a pipeline file', () => {
         '      - { cron: "0 18 * * 5", duration: 99999d, timeZone: UTC, reason: r }\n',
         'environments[1].freeze[0].duration: "99999d" is longer than the longest wait harbor-promote allows (3650d, about 10 years; Temporal timers end at about 100 years); give a shorter duration',
       ],
+      [
+        '      - { start: "2026-02-30T10:00", end: "2026-03-02T00:00", timeZone: Europe/Berlin, reason: r }\n',
+        'environments[1].freeze[0].start: "2026-02-30T10:00" is not a real date and time; write an ISO date-time such as "2026-12-24T00:00" (with `timeZone`) or "2026-12-24T00:00+01:00"',
+      ],
+      [
+        '      - { start: "2026-13-01T00:00Z", end: "2026-12-24T00:00Z", reason: r }\n',
+        'environments[1].freeze[0].start: "2026-13-01T00:00Z" is not a real date and time; write an ISO date-time such as "2026-12-24T00:00" (with `timeZone`) or "2026-12-24T00:00+01:00"',
+      ],
+      [
+        '      - { cron: 5, duration: 1h, timeZone: UTC, reason: r }\n',
+        'environments[1].freeze[0].cron: must be a 5-field cron expression in quotes, e.g. "0 18 * * 5"',
+      ],
+      [
+        '      - { cron: "61 * * * *", duration: 1h, timeZone: UTC, reason: r }\n',
+        'environments[1].freeze[0].cron: "61 * * * *" is not a valid cron expression (Invalid value for minute: 61); e.g. "0 18 * * 5" for Fridays at 18:00',
+      ],
+      [
+        '      - { cron: "0 18 * * 5", duration: 64h, timeZone: UTC, start: "2026-12-24T00:00Z", reason: r }\n',
+        'environments[1].freeze[0]: mixes a recurring window (cron, duration) with a fixed one (start, end); give one kind per window',
+      ],
     ];
     for (const [freeze, want] of cases) {
       const got = problems(file(freeze));
