@@ -27,7 +27,8 @@ function cronProblem(expr: string, timeZone: string): string | undefined {
   if (expr.trim().split(/\s+/).length !== 5)
     return `"${expr}" is not a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 18 * * 5" for Fridays at 18:00`;
   try {
-    new Cron(expr, { timezone: timeZone, paused: true }).nextRun(new Date(0));
+    if (new Cron(expr, { timezone: timeZone, paused: true }).nextRun(new Date(0)) === null)
+      return `"${expr}" never matches a time (e.g. February 31st); fix the day or the month`;
     return undefined;
   } catch (e) {
     return `"${expr}" is not a valid cron expression (${(e as Error).message.replace(/^CronPattern: /, '').split('.')[0]}); e.g. "0 18 * * 5" for Fridays at 18:00`;

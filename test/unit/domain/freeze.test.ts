@@ -122,6 +122,10 @@ describe('freeze in a pipeline file', () => {
         '      - { cron: "0 18 * * 5", duration: 64h, timeZone: UTC, start: "2026-12-24T00:00Z", reason: r }\n',
         'environments[1].freeze[0]: mixes a recurring window (cron, duration) with a fixed one (start, end); give one kind per window',
       ],
+      [
+        '      - { cron: "0 0 31 2 *", duration: 1h, timeZone: UTC, reason: r }\n',
+        'environments[1].freeze[0].cron: "0 0 31 2 *" never matches a time (e.g. February 31st); fix the day or the month',
+      ],
     ];
     for (const [freeze, want] of cases) {
       const got = problems(file(freeze));
