@@ -24,7 +24,7 @@ export default tseslint.config(
             {
               group: ['../*', '@temporalio/*', 'node:*', 'fs', 'child_process', 'undici'],
               message:
-                'src/domain is pure: import only from src/domain, zod or yaml (move shared types into src/domain).',
+                'src/domain is pure: import only from src/domain, zod, yaml or croner (move shared types into src/domain).',
             },
           ],
         },

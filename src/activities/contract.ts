@@ -14,6 +14,7 @@ import type {
   SignResult,
   VerificationResult,
 } from '../domain/promotion.js';
+import type { NotificationDelivery, SendNotificationInput } from '../domain/notify.js';
 import type { ProjectPolicy } from '../domain/quarantine.js';
 import type { ScanSummary } from '../domain/scan-policy.js';
 export type { Severity } from '../domain/severity.js';
@@ -101,6 +102,8 @@ export interface PromotionActivities {
   readAllowedSigners(input: ReadAllowedSignersInput): Promise<AllowedSignersFile>;
   /** The crypto half of a signed approval (the workflow has no node:crypto): is the SSHSIG signature valid? */
   checkApprovalSignature(input: CheckApprovalSignatureInput): Promise<ApprovalSignatureResult>;
+  /** POSTs one event to the pipeline's webhooks (src/activities/notify.ts); a failed delivery is a result. */
+  sendNotification(input: SendNotificationInput): Promise<NotificationDelivery[]>;
 }
 
 export interface ReadAllowedSignersInput {

@@ -220,9 +220,17 @@ export function doctorActivities(d: Deps) {
       all ? cosignFacts() : undefined,
       all ? toolFacts() : undefined,
     ]);
+    // Only whether the variables are set: their values never leave the notify activity.
+    const names = (pipeline.notify ?? [])
+      .flatMap((w) => [w.urlEnv, w.secretEnv])
+      .filter((n) => n !== undefined);
+    const notifyEnv = Object.fromEntries(
+      names.map((n) => [n, Boolean(process.env[n] || process.env[`${n}_FILE`])]),
+    );
     return diagnose(pipeline, {
       harbor,
       projects,
+      ...(names.length > 0 && { notifyEnv }),
       ...(gitops && { gitops }),
       ...(cosign && { cosign }),
       ...(tools && { tools }),

@@ -17,6 +17,7 @@ import type { Deps, Secrets } from './deps.js';
 import { gitopsActivities } from './gitops.js';
 import { harborActivities, verifyDigestsActivity } from './harbor.js';
 import { readSecret, Redactor, sweepStalePrivateDirs } from './secrets.js';
+import { notifyActivities } from './notify.js';
 import { verificationActivities } from './verification.js';
 
 export type { ActivityConfig } from './config.js';
@@ -76,6 +77,7 @@ export function buildActivities(
     ...gitopsActivities(d),
     ...verificationActivities(d),
     ...approvalActivities(),
+    ...notifyActivities(),
   };
   return { activities, doctor: doctorActivities(d), connection: conn, redactor };
 }

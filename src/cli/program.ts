@@ -13,6 +13,7 @@ import { registerReject } from './commands/reject.js';
 import { registerReport } from './commands/report.js';
 import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
+import { registerUnfreeze } from './commands/unfreeze.js';
 import { registerWatch } from './commands/watch.js';
 import { describeError } from './errors.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
@@ -82,6 +83,7 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
   registerApprove(program, ctx);
   registerReject(program, ctx);
   registerReport(program, ctx);
+  registerUnfreeze(program, ctx);
   registerStatus(program, ctx);
   registerWatch(program, ctx);
   registerList(program, ctx);

@@ -229,6 +229,20 @@ export function renderRecord(r: PromotionRecord): string[] {
     lines.push(
       `  overlay ${env}: ${o.path} @ ${o.commit.slice(0, 12)}${o.changed ? '' : ' (already current)'}`,
     );
+  for (const [env, f] of Object.entries(r.freezes ?? {})) {
+    for (const w of f.waits)
+      lines.push(
+        `  freeze ${env}: held from ${w.from} (${w.reason}, until ${w.until}): ${w.ended ?? 'waiting'}`,
+      );
+    if (f.unfrozen)
+      lines.push(
+        `  freeze ${env}: lifted by ${f.unfrozen.approver} at ${f.unfrozen.at}: ${f.unfrozen.reason}`,
+      );
+  }
+  for (const n of r.notifications ?? [])
+    lines.push(
+      `  notify ${n.event} (${n.environment}) → ${n.host}: ${n.ok ? 'delivered' : `not delivered (${n.error ?? 'failed'})`}${n.status ? `, ${n.status}` : ''}, ${n.attempts} attempt${n.attempts === 1 ? '' : 's'}${n.signed ? ', signed' : ''}`,
+    );
   lines.push('', ...renderDigestTable(r.proof, r.digest));
   return lines;
 }

@@ -61,6 +61,8 @@ export interface DoctorFacts {
   /** Undefined when not checked; `match` true when the public key is the private key's. */
   cosign?: { match: boolean; error?: string };
   tools?: ToolFacts[];
+  /** NOTIFY_* variable named by the pipeline's `notify` → set on the worker (itself or its `_FILE`). */
+  notifyEnv?: Record<string, boolean>;
 }
 
 // ---- the report ---------------------------------------------------------------------------------------
@@ -409,11 +411,37 @@ function toolChecks(pipeline: Pipeline, f: DoctorFacts): DoctorCheck[] {
   });
 }
 
+/**
+ * The worker variables a pipeline's webhooks name. Only a warning when one is missing: a failed delivery
+ * never stops a promotion, but nobody would hear about it either.
+ */
+function notifyChecks(pipeline: Pipeline, f: DoctorFacts): DoctorCheck[] {
+  return (pipeline.notify ?? []).flatMap((w, i) =>
+    (
+      [
+        ['urlEnv', w.urlEnv],
+        ['secretEnv', w.secretEnv],
+      ] as const
+    )
+      .filter((x): x is readonly ['urlEnv' | 'secretEnv', string] => x[1] !== undefined)
+      .map(([key, name]) =>
+        f.notifyEnv?.[name]
+          ? pass(`notify:${i}:${key}`, `notify[${i}].${key}: the worker has ${name}`)
+          : warn(
+              `notify:${i}:${key}`,
+              `notify[${i}].${key}: the worker has no ${name}: every delivery to this webhook would fail (the promotions go on)`,
+              `set ${name} (or ${name}_FILE) in the worker's environment`,
+            ),
+      ),
+  );
+}
+
 /** All checks, in the order a user fixes them. */
 export function diagnose(pipeline: Pipeline, f: DoctorFacts): DoctorReport {
   const checks = [...harborChecks(f)];
   if (!f.harbor.unreachable && !f.harbor.rejected) checks.push(...projectChecks(pipeline, f));
   checks.push(...gitopsChecks(pipeline, f), ...cosignCheck(f), ...toolChecks(pipeline, f));
+  checks.push(...notifyChecks(pipeline, f));
   return {
     ...(pipeline.name && { pipeline: pipeline.name }),
     harborUrl: f.harbor.url,

@@ -15,6 +15,18 @@ export function durationMs(text: string): number {
   return total;
 }
 
+/**
+ * Limits of a duration in a pipeline file. The longest is 10 years: Temporal timers and timeouts end at
+ * about 100 years, and the workflow derives longer ones from a pipeline's (a verification's activity may
+ * take 3× its timeout plus retries), so 10 years keeps every derived timer valid and every date printable
+ * (`99999999d` would overflow JavaScript dates, which end at year 275760). The shortest poll interval is 1 s:
+ * a faster one polls Harbor in a tight loop (`0s` would never yield).
+ */
+export const MAX_DURATION = '3650d';
+export const MAX_DURATION_MS = 3650 * UNIT_MS.d;
+export const MIN_POLL_INTERVAL = '1s';
+export const MIN_POLL_INTERVAL_MS = UNIT_MS.s;
+
 /** 5400000 → `1h30m`: for messages and current details. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms}ms`;

@@ -5,7 +5,14 @@
  * Harbor's URL and credentials are the worker's (env), never part of this file.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration.js';
+import {
+  DURATION_PATTERN,
+  durationMs,
+  MAX_DURATION,
+  MAX_DURATION_MS,
+  MIN_POLL_INTERVAL,
+  MIN_POLL_INTERVAL_MS,
+} from './duration.js';
 import {
   digestProblem,
   projectProblem,
@@ -13,6 +20,8 @@ import {
   repositoryProblem,
   tagProblem,
 } from './image-ref.js';
+import { FreezeList } from './freeze.js';
+import { WebhookSpec } from './notify.js';
 import { THRESHOLDS } from './severity.js';
 import { keysOf, parseAllowedSignerLine } from './approval-statement.js';
 
@@ -191,6 +200,8 @@ export const EnvironmentSpec = z.strictObject({
   verification: VerificationSpec.optional(),
   /** Wait this long after verification before moving on. */
   soak: Duration.optional(),
+  /** Freeze windows: no copy into this environment while one is open (besides the pipeline-wide ones). */
+  freeze: FreezeList.optional(),
 });
 
 export const PipelineSchema = z
@@ -206,6 +217,15 @@ export const PipelineSchema = z
     environments: z
       .array(EnvironmentSpec)
       .min(2, { error: 'needs at least two environments: the source and one destination' }),
+    /** Freeze windows of every destination (each environment may add its own). */
+    freeze: FreezeList.optional(),
+    /** Webhooks told about the events they list (waiting-approval, frozen, failed, completed, …). */
+    notify: z
+      .array(WebhookSpec, {
+        error:
+          'must be a list of webhooks, e.g. [{ url: "https://hooks.example.com/x", events: [failed, completed] }]',
+      })
+      .optional(),
   })
   .superRefine((p, ctx) => {
     const names = new Map<string, number>();
@@ -230,7 +250,7 @@ export const PipelineSchema = z
     });
     // The first environment is the source: the image is already there, nothing is copied into it.
     const src = p.environments[0];
-    for (const key of ['approval', 'overlay', 'verification', 'soak'] as const)
+    for (const key of ['approval', 'overlay', 'verification', 'soak', 'freeze'] as const)
       if (src?.[key] !== undefined)
         ctx.addIssue({
           code: 'custom',
@@ -259,6 +279,43 @@ export function scanSettings(env: Environment): ScanSettings {
 /** Repository of `env` for a promotion of `repository`. */
 export function repositoryIn(env: Environment, repository: string): string {
   return env.repository ?? repository;
+}
+
+// ---- limits of durations ----------------------------------------------------------------------------
+
+/** Keys whose values are durations (in any environment, gate or freeze window). */
+const DURATION_KEYS = new Set(['timeout', 'pollInterval', 'expiry', 'soak', 'duration']);
+
+/**
+ * Durations outside what the workflow can wait for (MAX_DURATION) and poll intervals under
+ * MIN_POLL_INTERVAL, one line per field. Separate from the schema because the workflow must still accept
+ * inputs of promotions started before these limits existed (it checks them behind `patched()`).
+ */
+export function durationLimitProblems(p: Pipeline): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, path: PropertyKey[]) => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (v !== null && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+    else if (
+      typeof v === 'string' &&
+      DURATION_KEYS.has(String(path[path.length - 1])) &&
+      DURATION_PATTERN.test(v)
+    ) {
+      const ms = durationMs(v);
+      const key = path[path.length - 1];
+      if (ms > MAX_DURATION_MS)
+        out.push(
+          `${formatPath(path)}: "${v}" is longer than the longest wait harbor-promote allows (${MAX_DURATION}, about 10 years; Temporal timers end at about 100 years); give a shorter duration`,
+        );
+      else if (key === 'pollInterval' && ms < MIN_POLL_INTERVAL_MS)
+        out.push(
+          `${formatPath(path)}: "${v}" is under the shortest poll interval of ${MIN_POLL_INTERVAL}; give ${MIN_POLL_INTERVAL} or more (e.g. "15s")`,
+        );
+    }
+  };
+  walk(p, []);
+  return out;
 }
 
 // ---- error formatting: every message names its path and the fix -------------------------------------
@@ -293,6 +350,19 @@ const KNOWN_KEYS = [
   'webhook',
   'external',
   'soak',
+  'freeze',
+  'cron',
+  'duration',
+  'start',
+  'end',
+  'timeZone',
+  'reason',
+  'notify',
+  'url',
+  'urlEnv',
+  'events',
+  'secretEnv',
+  'attempts',
 ];
 /** Keys people reach for that belong to the worker. */
 const WORKER_KEYS = /^(harbor(Url|_url)?|url|credentials?|username|user|password|token|robot|secret|auth)$/i;
@@ -373,5 +443,7 @@ export class PipelineError extends Error {
 export function validatePipeline(value: unknown, source = 'pipeline'): Pipeline {
   const r = PipelineSchema.safeParse(value, { reportInput: true });
   if (!r.success) throw new PipelineError(source, formatIssues(r.error.issues));
+  const limits = durationLimitProblems(r.data);
+  if (limits.length > 0) throw new PipelineError(source, limits);
   return r.data;
 }

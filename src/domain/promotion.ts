@@ -3,9 +3,18 @@
  * (it rejects a bad input as `InvalidInput`), the record is the workflow's result.
  */
 import { z } from 'zod';
+import type { NotificationDelivery } from './notify.js';
 import type { ScanSummary } from './scan-policy.js';
 import { isDigest } from './image-ref.js';
-import { EnvironmentName, PipelineSchema, Reference, RepositoryName, formatIssues } from './pipeline.js';
+import {
+  durationLimitProblems,
+  EnvironmentName,
+  type Environment,
+  formatIssues,
+  PipelineSchema,
+  Reference,
+  RepositoryName,
+} from './pipeline.js';
 
 export const PromotionInputSchema = z
   .strictObject({
@@ -33,20 +42,36 @@ export const PromotionInputSchema = z
 export type PromotionInput = z.input<typeof PromotionInputSchema>;
 export type ValidPromotionInput = z.output<typeof PromotionInputSchema>;
 
+/**
+ * Validates a promotion input. `limits: false` skips the duration limits (durationLimitProblems): only the
+ * workflow passes it, for inputs of promotions started before the limits existed (it applies them behind
+ * `patched()`).
+ */
 export function checkPromotionInput(
   value: unknown,
+  opts: { limits?: boolean } = {},
 ): { ok: true; input: ValidPromotionInput } | { ok: false; problems: string[] } {
   const r = PromotionInputSchema.safeParse(value, { reportInput: true });
-  return r.success ? { ok: true, input: r.data } : { ok: false, problems: formatIssues(r.error.issues) };
+  if (!r.success) return { ok: false, problems: formatIssues(r.error.issues) };
+  const limits = opts.limits === false ? [] : durationLimitProblems(r.data.pipeline);
+  return limits.length > 0
+    ? { ok: false, problems: limits.map((l) => `pipeline.${l}`) }
+    : { ok: true, input: r.data };
 }
 
-/** The environments this promotion walks: the source, then each destination up to the target. */
-export function plannedEnvironments(input: ValidPromotionInput) {
+/**
+ * The environments this promotion walks: the source, then each destination up to the target. A
+ * destination's `freeze` here is every window that holds it: the pipeline-wide ones, then its own.
+ */
+export function plannedEnvironments(input: ValidPromotionInput): Environment[] {
   const envs = input.pipeline.environments;
   const last = input.targetEnvironment
     ? envs.findIndex((e) => e.name === input.targetEnvironment)
     : envs.length - 1;
-  return envs.slice(0, last + 1);
+  const shared = input.pipeline.freeze ?? [];
+  return envs
+    .slice(0, last + 1)
+    .map((e, i) => (i > 0 && shared.length > 0 ? { ...e, freeze: [...shared, ...(e.freeze ?? [])] } : e));
 }
 
 /**
@@ -117,6 +142,7 @@ export const STEP_NAMES = [
   'awaitScanAndGate',
   'sign',
   'approvalGate',
+  'awaitFreezeWindow',
   'copyToEnvironment',
   'rescanAndDetectQuarantine',
   'checkDigestAndSignature',
@@ -193,6 +219,22 @@ export interface ApprovalRecord {
   allowedSignersFile?: { path: string; commit: string };
   rejection?: ApprovalDecision & { reason: string };
 }
+/** One wait for a freeze window of an environment. */
+export interface FreezeWait {
+  reason: string;
+  /** Workflow time the wait began, and when the window was due to end. */
+  from: string;
+  until: string;
+  /** Set once the wait is over: the window ended, or an approver lifted the freeze. */
+  ended?: 'window-ended' | 'unfrozen';
+}
+export interface FreezeRecord {
+  environment: string;
+  waits: FreezeWait[];
+  /** `harbor-promote unfreeze`: the freeze of this environment no longer holds this promotion. */
+  unfrozen?: { approver: string; reason: string; at: string; via: 'update' };
+}
+
 export interface VerificationRecord extends Partial<VerificationResult> {
   environment: string;
   kind: 'command' | 'webhook' | 'external';
@@ -223,6 +265,10 @@ export interface PromotionRecord {
   /** Final proof: the same digest, signed, in every project. */
   proof: DigestProof[];
   ignoredMessages: IgnoredMessage[];
+  /** Every webhook delivery (event, host, outcome), when the pipeline has `notify`. */
+  notifications?: NotificationDelivery[];
+  /** Environments with freeze windows: how long each held the promotion, and who lifted it. */
+  freezes?: Record<string, FreezeRecord>;
   /** Environments whose gate ran without a scan (`scan: false`, or no scanner with `required: false`), and why. */
   notScanned?: Record<string, string>;
 }

@@ -40,6 +40,14 @@ const OPTIONS: Record<keyof PromotionActivities, ActivityOptions> = {
   readAllowedSigners: TOOL, // a git fetch
   // Computation on the worker; an approver waits for the answer, so it fails fast when no worker runs.
   checkApprovalSignature: { startToCloseTimeout: '30s', scheduleToCloseTimeout: '1m', retry: RETRY },
+  // Retries happen inside (counted for the record); bounded: at most 6 attempts of 10 s plus backoff.
+  // Another activity attempt only when the worker is lost.
+  sendNotification: {
+    startToCloseTimeout: '2m',
+    scheduleToCloseTimeout: '5m',
+    heartbeatTimeout: '30s',
+    retry: { ...RETRY, maximumAttempts: 2 },
+  },
 };
 
 /**

@@ -9,7 +9,14 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ScanSummary } from '../activities/contract.js';
-import type { ApprovalRecord, IgnoredMessage, StepRecord, VerificationRecord } from '../domain/promotion.js';
+import type { NotificationDelivery } from '../domain/notify.js';
+import type {
+  ApprovalRecord,
+  FreezeRecord,
+  IgnoredMessage,
+  StepRecord,
+  VerificationRecord,
+} from '../domain/promotion.js';
 
 /** A signed approval or rejection: the canonical statement and `ssh-keygen -Y sign`'s armored output. */
 export interface SignedStatement {
@@ -28,6 +35,17 @@ export interface RejectArgs {
   approver: string;
   reason: string;
   signed?: SignedStatement;
+}
+export interface UnfreezeArgs {
+  environment: string;
+  approver: string;
+  reason: string;
+}
+/** What an accepted unfreeze update returns. */
+export interface UnfreezeAnswer {
+  environment: string;
+  /** True when the promotion was waiting for a window of this environment (it moves on now). */
+  wasFrozen: boolean;
 }
 export interface VerificationReport {
   environment: string;
@@ -50,6 +68,8 @@ export const rejectSignal = defineSignal<[RejectArgs]>('reject');
 export const reportVerificationSignal = defineSignal<[VerificationReport]>('reportVerification');
 export const approveUpdate = defineUpdate<ApprovalAnswer, [ApproveArgs]>('approve');
 export const rejectUpdate = defineUpdate<ApprovalAnswer, [RejectArgs]>('reject');
+/** Lifts the freeze windows of one environment for this promotion (an approver of it, with a reason). */
+export const unfreezeUpdate = defineUpdate<UnfreezeAnswer, [UnfreezeArgs]>('unfreeze');
 
 export type Stage =
   | 'starting'
@@ -57,6 +77,7 @@ export type Stage =
   | 'scanning'
   | 'signing'
   | 'awaiting-approval'
+  | 'frozen'
   | 'copying'
   | 'checking'
   | 'deploying'
@@ -69,7 +90,7 @@ export type Stage =
 
 /** The gate a promotion is blocked on, and what moves it. */
 export interface PendingGate {
-  kind: 'approval' | 'verification' | 'soak' | 'scan';
+  kind: 'approval' | 'verification' | 'soak' | 'scan' | 'freeze';
   environment: string;
   /** Human sentence: "2 more approvals from alice, bob, carol". */
   needs: string;
@@ -92,6 +113,10 @@ export interface PromotionStatus {
   scans: Record<string, ScanSummary>;
   approvals: Record<string, ApprovalRecord>;
   verifications: Record<string, VerificationRecord>;
+  /** Webhook deliveries so far (absent before the first). */
+  notifications?: NotificationDelivery[];
+  /** Environments with freeze windows (absent when none has any). */
+  freezes?: Record<string, FreezeRecord>;
   ignoredMessages: IgnoredMessage[];
   /** Set once the promotion failed: `<FailureType>: <message>`. */
   failure?: string;

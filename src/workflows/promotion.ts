@@ -9,11 +9,14 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
   isCancellation,
+  patched,
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType } from '../domain/failures.js';
+import { durationLimitProblems } from '../domain/pipeline.js';
 import {
   checkPromotionInput,
   plannedEnvironments,
@@ -22,6 +25,8 @@ import {
   type ValidPromotionInput,
 } from '../domain/promotion.js';
 import { installHandlers } from './approvals.js';
+import { notify, settleNotifications } from './notify.js';
+import { installUnfreezeHandler } from './unfreeze.js';
 import { PromotionState } from './state.js';
 import { PromotionRun } from './steps/context.js';
 import { describeFailure } from './steps/failure.js';
@@ -37,13 +42,16 @@ export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord
   const st = new PromotionState(workflowInfo().workflowId, input, envs, plan);
   const run = new PromotionRun(st, input, envs);
   installHandlers(st);
+  installUnfreezeHandler(st);
   st.publish();
   try {
     for (const { unit, env, index } of plan)
       await unit.execute({ run, env, index, ...(index > 0 && { previous: envs[index - 1] }) });
     st.stage = 'completed';
     st.publish();
+    notify(run, 'completed', envs[envs.length - 1]);
     await condition(allHandlersFinished);
+    await settleNotifications(run);
     return run.record();
   } catch (err) {
     st.stage = isCancellation(err) ? 'cancelled' : 'failed';
@@ -53,12 +61,25 @@ export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord
     const f = describeFailure(err);
     st.failure = isCancellation(err) ? 'cancelled' : `${f.type}: ${f.message}`;
     st.publish();
+    if (!isCancellation(err)) {
+      // A failure with its own event (the lock's `Superseded`) is announced as that, not as `failed`.
+      notify(run, f.type === 'Superseded' ? 'superseded' : 'failed', st.currentEnvironment, {
+        failure: st.failure,
+        failureType: f.type,
+      });
+      // In a scope the cancellation cannot reach: the deliveries already under way finish either way.
+      await CancellationScope.nonCancellable(() => settleNotifications(run));
+    }
     throw err;
   }
 }
 
 function validated(raw: PromotionInput): ValidPromotionInput {
-  const r = checkPromotionInput(raw);
+  let r = checkPromotionInput(raw, { limits: false });
+  // Promotions started before the duration limits keep running; a new one out of them fails here (the
+  // marker is recorded only for such an input, so valid inputs' histories do not change).
+  if (r.ok && durationLimitProblems(r.input.pipeline).length > 0 && patched('duration-limits'))
+    r = checkPromotionInput(raw);
   if (r.ok) return r.input;
   throw ApplicationFailure.create({
     type: FailureType.InvalidInput,

@@ -6,9 +6,11 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ScanSummary } from '../activities/contract.js';
 import type { AllowedSigner } from '../domain/approval-statement.js';
+import type { NotificationDelivery } from '../domain/notify.js';
 import type { Environment } from '../domain/pipeline.js';
 import type {
   ApprovalRecord,
+  FreezeRecord,
   IgnoredMessage,
   StepRecord,
   StepState,
@@ -47,6 +49,10 @@ export class PromotionState {
   readonly scans: Record<string, ScanSummary> = {};
   readonly approvals: Record<string, ApprovalRecord> = {};
   readonly verifications: Record<string, VerificationRecord> = {};
+  /** Webhook deliveries so far (notify.ts). */
+  readonly notifications: NotificationDelivery[] = [];
+  /** Destinations with freeze windows (envs carry the pipeline-wide ones too: plannedEnvironments). */
+  readonly freezes: Record<string, FreezeRecord> = {};
   readonly reports: Record<string, VerificationReport> = {};
   readonly ignoredMessages: IgnoredMessage[] = [];
   /** Environment whose approval gate is open right now (messages for others are refused). */
@@ -75,6 +81,9 @@ export class PromotionState {
         step: p.unit.name,
         state: 'pending',
       });
+    envs.forEach((env, i) => {
+      if (i > 0 && env.freeze?.length) this.freezes[env.name] = { environment: env.name, waits: [] };
+    });
     for (const env of envs)
       if (env.approval)
         this.approvals[env.name] = {
@@ -94,7 +103,8 @@ export class PromotionState {
 
   start(id: string, stage: Stage, env: string | undefined, detail: string): void {
     const s = this.step(id);
-    s.state = stage === 'awaiting-approval' || stage === 'soaking' ? 'waiting' : 'running';
+    s.state =
+      stage === 'awaiting-approval' || stage === 'soaking' || stage === 'frozen' ? 'waiting' : 'running';
     s.startedAt ??= now(); // a step resumed after a sub-step keeps its first start
     s.finishedAt = undefined;
     s.detail = detail;
@@ -220,6 +230,8 @@ export class PromotionState {
       scans: this.scans,
       approvals: this.approvals,
       verifications: this.verifications,
+      ...(Object.keys(this.freezes).length > 0 && { freezes: this.freezes }),
+      ...(this.notifications.length > 0 && { notifications: this.notifications }),
       ignoredMessages: this.ignoredMessages,
       failure: this.failure,
     };

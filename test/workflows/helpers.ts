@@ -48,7 +48,7 @@ export async function startTestEnv(): Promise<{
 
 /** A three-environment pipeline with timers in seconds; `edit` adjusts it per test. */
 export function testPipeline(edit?: (p: PipelineFile) => void): PipelineFile {
-  const scan = { timeout: '30s', pollInterval: '100ms' };
+  const scan = { timeout: '30s', pollInterval: '1s' }; // the shortest allowed (durationLimitProblems)
   const p: PipelineFile = {
     apiVersion: 'harbor-promote/v1',
     name: 'myservice',
@@ -146,6 +146,17 @@ export function mockActivities(over: Partial<PromotionActivities> = {}): {
     readAllowedSigners: async (i) => ({ path: i.path, text: '', commit: 'gitops-head' }),
     // The real check: pure computation, nothing to mock.
     checkApprovalSignature: approvalActivities().checkApprovalSignature,
+    sendNotification: async (i) =>
+      i.targets.map((t) => ({
+        event: i.body.event,
+        environment: i.body.environment,
+        host: t.url ? new URL(t.url).host : '(env)',
+        ok: true,
+        status: 204,
+        attempts: 1,
+        signed: Boolean(t.secretEnv),
+        at: new Date().toISOString(),
+      })),
   };
   const acts = {} as Record<string, unknown>;
   for (const name of Object.keys(base) as (keyof PromotionActivities)[]) {

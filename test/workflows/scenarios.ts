@@ -14,7 +14,12 @@ import type { EnsureScannedInput } from '../../src/activities/contract.js';
 import type { Deps } from '../../src/activities/deps.js';
 import { sshSign } from '../../src/cli/sign-approval.js';
 import { approvalStatement, canonicalApprovalStatement } from '../../src/domain/approval-statement.js';
-import { approveUpdate, rejectUpdate, reportVerificationSignal } from '../../src/workflows/messages.js';
+import {
+  approveUpdate,
+  rejectUpdate,
+  reportVerificationSignal,
+  unfreezeUpdate,
+} from '../../src/workflows/messages.js';
 import { atGate, input, mockActivities, runPromotion, testPipeline, waitForStatus } from './helpers.js';
 
 type Ctx = Parameters<typeof runPromotion>[0];
@@ -56,7 +61,8 @@ export function pollingScans(rounds: number) {
   const ensureScanned = async (i: EnsureScannedInput) => {
     stats.attempts.push(Context.current().info.attempt);
     current = i; // scans of one promotion run one after another, so one slot is enough
-    return real.ensureScanned(i);
+    // The pipeline's shortest poll interval is 1 s; polling the fake Harbor faster keeps the test quick.
+    return real.ensureScanned({ ...i, pollIntervalMs: 100 });
   };
   return { ensureScanned, stats };
 }
@@ -167,6 +173,35 @@ export const scenarios = {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  },
+  /**
+   * Freeze windows and notifications (patches `freeze-windows`, `notifications`): staging waits for its
+   * window to end (a timer), production's freeze is lifted by `unfreeze`; a webhook wants every event.
+   */
+  async frozen(ctx: Ctx) {
+    const { acts } = mockActivities();
+    const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const pipeline = testPipeline((p) => {
+      p.notify = [
+        {
+          url: 'https://hooks.test/harbor-promote',
+          events: ['waiting-approval', 'waiting-report', 'frozen', 'failed', 'completed'],
+          secretEnv: 'NOTIFY_TEST_SECRET',
+        },
+      ];
+      p.environments[1]!.freeze = [{ start: at(-1_000), end: at(6_000), reason: 'release train' }];
+      p.environments[2]!.freeze = [{ start: at(-1_000), end: at(3_600_000), reason: 'year-end' }];
+    });
+    return runPromotion(ctx, acts, input(pipeline), async (h) => {
+      await waitForStatus(h, atGate('approval', 'production'), 60_000);
+      await h.executeUpdate(approveUpdate, { args: [{ environment: 'production', approver: 'alice' }] });
+      await waitForStatus(h, atGate('freeze', 'production'), 60_000);
+      await h.executeUpdate(unfreezeUpdate, {
+        args: [{ environment: 'production', approver: 'bob', reason: 'hotfix' }],
+      });
+      await waitForStatus(h, atGate('verification', 'production'), 60_000);
+      await h.signal(reportVerificationSignal, { environment: 'production', passed: true });
+    });
   },
   async quarantined(ctx: Ctx) {
     const { acts } = mockActivities({

@@ -71,6 +71,20 @@ describe('step order', () => {
         'proveFinalState',
       ],
     );
+    // Freeze windows (the environment's own or the pipeline's) add the freeze check before the copy.
+    const frozen = PipelineSchema.parse(
+      testPipeline((p) => {
+        p.environments[2]!.freeze = [
+          { cron: '0 18 * * 5', duration: '64h', timeZone: 'UTC', reason: 'weekend' },
+        ];
+      }),
+    ).environments;
+    const withFreeze = [...RUNBOOK];
+    withFreeze.splice(RUNBOOK.indexOf('production/copyToEnvironment'), 0, 'production/awaitFreezeWindow');
+    assert.deepEqual(
+      planSteps(frozen).map((p) => p.id),
+      withFreeze,
+    );
     // A target environment cuts the plan after it.
     const toStaging = PromotionInputSchema.parse(input(testPipeline(), { targetEnvironment: 'staging' }));
     assert.deepEqual(

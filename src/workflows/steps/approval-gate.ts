@@ -9,6 +9,7 @@ import { call } from '../activities.js';
 import { answer } from '../approvals.js';
 import type { ApprovalRules } from '../state.js';
 import type { PromotionRun } from './context.js';
+import { notify } from '../notify.js';
 import { fail } from './failure.js';
 import { defineStep } from './step.js';
 
@@ -35,6 +36,12 @@ export const approvalGate = defineStep({
         until: rec.expiresAt,
         command: `harbor-promote approve ${st.promotionId} --env ${env.name} --as <name>${signed ? ' --sign-key <ssh key>' : ''}`,
       };
+    });
+    notify(run, 'waiting-approval', env, {
+      command: `harbor-promote approve ${st.promotionId} --env ${env.name} --as <name>${signed ? ' --sign-key <ssh key>' : ''}`,
+      approvers: rec.approvers,
+      required: rec.required,
+      expiresAt: rec.expiresAt,
     });
     const decided = await condition(() => rec.decision !== 'pending', expiryMs, {
       summary: `approval into ${env.name} expires after ${approval.expiry}`,

@@ -10,7 +10,14 @@ import type { PromotionState } from '../state.js';
 
 type RecordSoFar = Omit<
   PromotionRecord,
-  'steps' | 'scans' | 'approvals' | 'verifications' | 'ignoredMessages' | 'finishedAt'
+  | 'steps'
+  | 'scans'
+  | 'approvals'
+  | 'verifications'
+  | 'ignoredMessages'
+  | 'finishedAt'
+  | 'freezes'
+  | 'notifications'
 >;
 
 export class PromotionRun {
@@ -76,6 +83,8 @@ export class PromotionRun {
       approvals: this.st.approvals,
       verifications: this.st.verifications,
       ignoredMessages: this.st.ignoredMessages,
+      ...(Object.keys(this.st.freezes).length > 0 && { freezes: this.st.freezes }),
+      ...(this.st.notifications.length > 0 && { notifications: this.st.notifications }),
       ...(Object.keys(this.notScanned).length > 0 && { notScanned: this.notScanned }),
     };
   }

@@ -6,6 +6,7 @@
  */
 import type { Environment } from '../../domain/pipeline.js';
 import { approvalGate } from './approval-gate.js';
+import { awaitFreezeWindow } from './await-freeze-window.js';
 import { awaitScanAndGate } from './await-scan-and-gate.js';
 import { checkDigestAndSignature } from './check-digest-and-signature.js';
 import { copyToEnvironment } from './copy-to-environment.js';
@@ -24,6 +25,7 @@ export const SOURCE_STEPS: readonly StepUnit[] = [resolveAndPin, awaitScanAndGat
 /** Every later environment, in order. */
 export const DESTINATION_STEPS: readonly StepUnit[] = [
   approvalGate,
+  awaitFreezeWindow,
   copyToEnvironment,
   rescanAndDetectQuarantine,
   checkDigestAndSignature,

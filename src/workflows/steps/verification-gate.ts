@@ -9,6 +9,7 @@ import { FailureType } from '../../domain/failures.js';
 import { repositoryIn, type Environment } from '../../domain/pipeline.js';
 import type { VerificationRecord } from '../../domain/promotion.js';
 import { call, verificationOptions } from '../activities.js';
+import { notify } from '../notify.js';
 import type { PromotionRun } from './context.js';
 import { fail } from './failure.js';
 import { defineStep } from './step.js';
@@ -41,6 +42,7 @@ export const verificationGate = defineStep({
         until: new Date(Date.now() + timeoutMs).toISOString(),
         command: `harbor-promote report ${st.promotionId} --env ${env.name} --passed|--failed --url <results>`,
       });
+      notify(run, 'waiting-report', env, { until: st.pendingGate?.until });
       const got = await condition(() => st.reports[env.name] !== undefined, timeoutMs, {
         summary: `verification report for ${env.name} due within ${v.timeout}`,
       });

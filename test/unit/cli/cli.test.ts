@@ -154,6 +154,46 @@ describe('CLI bad input: one clear line, non-zero exit, nothing started', () => 
     assert.match(oneLine(r.stderr), /required option '--reason <text>' not specified/);
   });
 
+  it('unfreeze needs a non-empty --reason', async () => {
+    let r = await cli(['unfreeze', 'promote-myservice@1.4.2', '--env', 'production', '--as', 'alice']);
+    assert.equal(r.code, ExitCode.USAGE);
+    assert.match(oneLine(r.stderr), /required option '--reason <text>' not specified/);
+    r = await cli([
+      'unfreeze',
+      'promote-myservice@1.4.2',
+      '--env',
+      'production',
+      '--as',
+      'alice',
+      '--reason',
+      ' ',
+    ]);
+    assert.equal(r.code, ExitCode.USAGE);
+    assert.match(oneLine(r.stderr), /--reason is empty; say why the freeze may be lifted/);
+  });
+
+  it('a poll interval under 1s or a duration beyond 3650d is refused before anything starts', async () => {
+    const bad = join(dir, 'limits.yaml');
+    writeFileSync(
+      bad,
+      PIPELINE.replace(
+        'project: platform-dev',
+        'project: platform-dev\n    scan: { pollInterval: 0s, timeout: 99999999d }',
+      ),
+    );
+    const r = await cli(['start', 'myservice:1.4.2', '--pipeline', bad]);
+    assert.equal(r.code, ExitCode.USAGE);
+    const line = oneLine(r.stderr);
+    assert.match(
+      line,
+      /environments\[0\]\.scan\.timeout: "99999999d" is longer than the longest wait harbor-promote allows \(3650d/,
+    );
+    assert.match(
+      line,
+      /environments\[0\]\.scan\.pollInterval: "0s" is under the shortest poll interval of 1s/,
+    );
+  });
+
   it('report needs exactly one of --passed / --failed', async () => {
     let r = await cli(['report', 'promote-myservice@1.4.2', '--env', 'staging']);
     assert.equal(r.code, ExitCode.USAGE);
@@ -210,14 +250,25 @@ describe('CLI help and local validation', () => {
   it('--help lists every command, examples and the exit codes, and exits 0', async () => {
     const r = await cli(['--help']);
     assert.equal(r.code, 0);
-    for (const c of ['start', 'approve', 'reject', 'report', 'status', 'watch', 'list', 'cancel', 'record'])
+    for (const c of [
+      'start',
+      'approve',
+      'reject',
+      'report',
+      'unfreeze',
+      'status',
+      'watch',
+      'list',
+      'cancel',
+      'record',
+    ])
       assert.match(r.stdout, new RegExp(`\\n  ${c} `));
     assert.match(r.stdout, /Examples:/);
     assert.ok(r.stdout.includes(EXIT_CODE_HELP));
   });
 
   it('each command has --help with an example', async () => {
-    for (const c of ['start', 'approve', 'reject', 'report', 'watch', 'list']) {
+    for (const c of ['start', 'approve', 'reject', 'report', 'unfreeze', 'watch', 'list']) {
       const r = await cli([c, '--help']);
       assert.equal(r.code, 0, c);
       assert.match(r.stdout, /Example/, c);

@@ -158,6 +158,29 @@ const broken: [string, string, string][] = [
     '- a\n- b\n',
     '(top level): expected a mapping with apiVersion, registry and environments',
   ],
+  [
+    'a poll interval of 0s (it would poll Harbor in a tight loop)',
+    base(DEV.replace('}', ', scan: { pollInterval: 0s } }') + STG),
+    'environments[0].scan.pollInterval: "0s" is under the shortest poll interval of 1s; give 1s or more (e.g. "15s")',
+  ],
+  [
+    'a poll interval under a second',
+    base(DEV + STG.replace('}', ', scan: { pollInterval: 999ms } }')),
+    'environments[1].scan.pollInterval: "999ms" is under the shortest poll interval of 1s; give 1s or more (e.g. "15s")',
+  ],
+  [
+    'a timeout beyond what a Temporal timer can wait',
+    base(DEV.replace('}', ', scan: { timeout: 99999999d } }') + STG),
+    'environments[0].scan.timeout: "99999999d" is longer than the longest wait harbor-promote allows (3650d, about 10 years; Temporal timers end at about 100 years); give a shorter duration',
+  ],
+  [
+    'an approval expiry, verification timeout or soak beyond the limit',
+    base(
+      DEV +
+        '  - { name: staging, project: platform-staging, soak: 3651d, approval: { approvers: [a], expiry: 87601h }, verification: { external: true, timeout: 5256001m } }\n',
+    ),
+    'environments[1].soak: "3651d" is longer than the longest wait harbor-promote allows (3650d, about 10 years; Temporal timers end at about 100 years); give a shorter duration',
+  ],
 ];
 
 describe('broken pipeline files', () => {
@@ -166,6 +189,26 @@ describe('broken pipeline files', () => {
       const got = problems(yaml);
       assert.ok(got.includes(want), `expected\n  ${want}\namong\n  ${got.join('\n  ')}`);
     });
+
+  it('names every duration beyond the limit, and accepts the limits themselves', () => {
+    const got = problems(
+      base(
+        DEV +
+          '  - { name: staging, project: platform-staging, soak: 3651d, approval: { approvers: [a], expiry: 87601h }, verification: { external: true, timeout: 5256001m } }\n',
+      ),
+    );
+    assert.deepEqual(
+      got.map((l) => l.split(':')[0]),
+      ['environments[1].approval.expiry', 'environments[1].verification.timeout', 'environments[1].soak'],
+    );
+    const p = parsePipelineYaml(
+      base(
+        DEV.replace('}', ', scan: { pollInterval: 1s, timeout: 3650d } }') +
+          STG.replace('}', ', soak: 3650d }'),
+      ),
+    );
+    assert.equal(p.environments[1]!.soak, '3650d');
+  });
 
   it('reports every problem at once', () => {
     const got = problems(
@@ -180,6 +223,19 @@ describe('promotion input', () => {
   it('accepts a tag or a digest', () => {
     assert.equal(
       checkPromotionInput({ pipeline, repository: 'myservice', reference: '1.4.2-a1b2c3d' }).ok,
+      true,
+    );
+  });
+  it('applies the duration limits to an input that did not come from a file', () => {
+    const p = structuredClone(pipeline);
+    p.environments[1]!.scan = { timeout: '30m', pollInterval: '0s' };
+    const r = checkPromotionInput({ pipeline: p, repository: 'myservice', reference: '1.4.2' });
+    assert.deepEqual(!r.ok && r.problems, [
+      'pipeline.environments[1].scan.pollInterval: "0s" is under the shortest poll interval of 1s; give 1s or more (e.g. "15s")',
+    ]);
+    // The workflow's own check of promotions started before the limits (it applies them behind patched()).
+    assert.equal(
+      checkPromotionInput({ pipeline: p, repository: 'myservice', reference: '1.4.2' }, { limits: false }).ok,
       true,
     );
   });
