@@ -125,6 +125,11 @@ export const OverlaySpec = z.strictObject({
   newName: z.string().min(1).optional(),
 });
 
+export const RollbackSpec = z.strictObject({
+  /** Default true: a rollback passes the environment's approval gate like a promotion. */
+  approval: z.boolean({ error: 'must be true or false' }).default(true),
+});
+
 export const EnvironmentSpec = z.strictObject({
   name: EnvironmentName,
   project: ProjectName,
@@ -162,6 +167,8 @@ export const PipelineSchema = z
     environments: z
       .array(EnvironmentSpec)
       .min(2, { error: 'needs at least two environments: the source and one destination' }),
+    /** `harbor-promote rollback`: `approval: false` skips the environment's approval gate for rollbacks. */
+    rollback: RollbackSpec.optional(),
   })
   .superRefine((p, ctx) => {
     const names = new Map<string, number>();
@@ -245,6 +252,7 @@ const KNOWN_KEYS = [
   'webhook',
   'external',
   'soak',
+  'rollback',
 ];
 /** Keys people reach for that belong to the worker. */
 const WORKER_KEYS = /^(harbor(Url|_url)?|url|credentials?|username|user|password|token|robot|secret|auth)$/i;

@@ -55,6 +55,7 @@ export type Stage =
   | 'verifying'
   | 'soaking'
   | 'proving'
+  | 'recording'
   | 'completed'
   | 'failed'
   | 'cancelled';

@@ -8,9 +8,11 @@ import type { Environment } from '../../domain/pipeline.js';
 import { approvalGate } from './approval-gate.js';
 import { awaitScanAndGate } from './await-scan-and-gate.js';
 import { checkDigestAndSignature } from './check-digest-and-signature.js';
+import { checkRollbackTarget } from './check-rollback-target.js';
 import { copyToEnvironment } from './copy-to-environment.js';
 import { proveFinalState } from './prove-final-state.js';
 import { rescanAndDetectQuarantine } from './rescan-and-detect-quarantine.js';
+import { recordRollback } from './record-rollback.js';
 import { resolveAndPin } from './resolve-and-pin.js';
 import { sign } from './sign.js';
 import { soak } from './soak.js';
@@ -35,6 +37,19 @@ export const DESTINATION_STEPS: readonly StepUnit[] = [
 /** Once, after the last environment. */
 export const FINAL_STEPS: readonly StepUnit[] = [proveFinalState];
 
+/**
+ * A rollback (`harbor-promote rollback`), all in the one environment it re-points: check the target digest,
+ * pass the approval gate (left out with `rollback: { approval: false }`), point the overlay back, verify,
+ * record. The environment lock's steps go around the overlay update and the verification, as in a promotion.
+ */
+export const ROLLBACK_STEPS: readonly StepUnit[] = [
+  checkRollbackTarget,
+  approvalGate,
+  updateOverlay,
+  verificationGate,
+  recordRollback,
+];
+
 export interface PlannedStep {
   /** `<environment>/<step>`, or `<step>` for a promotion-wide step. */
   id: string;
@@ -53,4 +68,9 @@ export function planSteps(envs: readonly Environment[]): PlannedStep[] {
   envs.forEach((env, i) => (i === 0 ? SOURCE_STEPS : DESTINATION_STEPS).forEach((u) => add(u, env, i)));
   FINAL_STEPS.forEach((u) => add(u, envs[envs.length - 1]!, envs.length - 1));
   return plan;
+}
+
+/** Every step a rollback in `env` (at position `index` of the pipeline) runs, in order. */
+export function planRollback(env: Environment, index: number): PlannedStep[] {
+  return ROLLBACK_STEPS.filter((u) => u.when(env)).map((unit) => ({ id: stepId(unit, env), unit, env, index }));
 }
