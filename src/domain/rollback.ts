@@ -35,20 +35,7 @@ export const RollbackInputSchema = z
     requestedBy: z.string().max(128).optional(),
   })
   .superRefine((input, ctx) => {
-    const envs = input.pipeline.environments;
-    const targets = envs.filter((e, i) => i > 0 && e.overlay).map((e) => e.name);
-    const choose = targets.length
-      ? `use one of ${targets.join(', ')}`
-      : 'no environment of this pipeline has an overlay';
-    const i = envs.findIndex((e) => e.name === input.environment);
-    const problem =
-      i < 0
-        ? `"${input.environment}" is not an environment of this pipeline; ${choose}`
-        : i === 0
-          ? `"${input.environment}" is the source environment: nothing is deployed there; ${choose}`
-          : !envs[i]!.overlay
-            ? `"${input.environment}" has no overlay in the pipeline, so there is nothing to re-point; ${choose}`
-            : undefined;
+    const problem = rollbackEnvironmentProblem(input.pipeline, input.environment);
     if (problem) ctx.addIssue({ code: 'custom', path: ['environment'], message: problem });
     if (input.from !== undefined && input.from === input.to)
       ctx.addIssue({
@@ -57,6 +44,21 @@ export const RollbackInputSchema = z
         message: `${input.environment} already points at ${input.to}; nothing to roll back`,
       });
   });
+/** Why `name` cannot be rolled back in this pipeline (not a destination with an overlay), or undefined. */
+export function rollbackEnvironmentProblem(pipeline: Pipeline, name: string): string | undefined {
+  const envs = pipeline.environments;
+  const targets = envs.filter((e, i) => i > 0 && e.overlay).map((e) => e.name);
+  const choose = targets.length
+    ? `use one of ${targets.join(', ')}`
+    : 'no environment of this pipeline has an overlay';
+  const i = envs.findIndex((e) => e.name === name);
+  if (i < 0) return `"${name}" is not an environment of this pipeline; ${choose}`;
+  if (i === 0) return `"${name}" is the source environment: nothing is deployed there; ${choose}`;
+  if (!envs[i]!.overlay)
+    return `"${name}" has no overlay in the pipeline, so there is nothing to re-point; ${choose}`;
+  return undefined;
+}
+
 export type RollbackInput = z.input<typeof RollbackInputSchema>;
 export type ValidRollbackInput = z.output<typeof RollbackInputSchema>;
 
@@ -204,10 +206,7 @@ export function findPrevious(
 }
 
 /** The latest completed overlay write of `digest` (its tag and promotion, for `--to`). */
-export function lastDeploymentOf(
-  deployments: readonly Deployment[],
-  digest: string,
-): Deployment | undefined {
+export function lastDeploymentOf(deployments: readonly Deployment[], digest: string): Deployment | undefined {
   const all = byTime(deployments);
   return all[lastIndex(all, (d) => d.completed && d.digest === digest)];
 }

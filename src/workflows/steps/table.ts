@@ -72,5 +72,10 @@ export function planSteps(envs: readonly Environment[]): PlannedStep[] {
 
 /** Every step a rollback in `env` (at position `index` of the pipeline) runs, in order. */
 export function planRollback(env: Environment, index: number): PlannedStep[] {
-  return ROLLBACK_STEPS.filter((u) => u.when(env)).map((unit) => ({ id: stepId(unit, env), unit, env, index }));
+  return ROLLBACK_STEPS.filter((u) => u.when(env)).map((unit) => ({
+    id: stepId(unit, env),
+    unit,
+    env,
+    index,
+  }));
 }
