@@ -87,7 +87,7 @@ describe('rollback workflow', () => {
       updateOverlay: async () => ({ changed: true, commit: 'c-rollback', previousDigest: NEW }),
     });
     let planned: string[] = [];
-    let listed: string[] = [];
+    const listed: string[] = [];
     const r = await runRollback(ctx, acts, rollbackInput(pipeline()), async (h) => {
       planned = (await h.query(statusQuery)).steps.map((s) => s.id);
       await waitForStatus(h, atGate('approval', 'production'));
