@@ -205,8 +205,16 @@ describe('e2e: rollback through the CLI', { timeout: 900_000 }, () => {
       '--wait',
     ]);
     assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
-    assert.match(r.stdout + r.stderr, /ImageNotFound/);
-    assert.match(r.stdout + r.stderr, /rollback target/);
+    assert.match(
+      r.stdout + r.stderr,
+      /ImageNotFound: .*platform-production\/rollback-\w+@sha256:0{64}.*not found/,
+    );
+    // `status` says where and what to do instead.
+    const st = await cli(['status', `rollback-production/${repo}@${missing}`]);
+    assert.match(
+      st.stdout,
+      /rollback target .* A rollback goes only to a digest that was promoted into production/,
+    );
     assert.deepEqual(await overlayPin(), before);
   });
 
