@@ -94,7 +94,7 @@ describe('rollback workflow', () => {
       // Nothing changed while it waits for the approver.
       assert.deepEqual(
         calls.map((c) => c.name),
-        ['resolveDigest', 'checkPullable', 'verifySignature'],
+        ['resolveDigest', 'verifySignature', 'checkPullable'],
       );
       // `list` (the same query as the CLI) shows it waiting for approval, next to promotions.
       for await (const wf of ctx.env.client.workflow.list({

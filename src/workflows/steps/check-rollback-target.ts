@@ -1,6 +1,6 @@
 /**
- * Rollback, first: the target digest is in the environment's project, pullable there (not quarantined by a
- * finding that appeared since) and validly signed by the promoter's key. Nothing is changed before this passes.
+ * Rollback, first: the target digest is in the environment's project, validly signed by the promoter's key and
+ * pullable there (not quarantined by a finding that appeared since). Nothing is changed before this passes.
  */
 import { FailureType } from '../../domain/failures.js';
 import { repositoryIn } from '../../domain/pipeline.js';
@@ -11,7 +11,7 @@ import { defineStep } from './step.js';
 export const checkRollbackTarget = defineStep({
   name: 'checkRollbackTarget',
   stage: 'checking',
-  detail: ({ run, env }) => `checking ${run.digest} in ${run.at(env)}: present, pullable, signed`,
+  detail: ({ run, env }) => `checking ${run.digest} in ${run.at(env)}: present, signed, pullable`,
   failure: ({ run, env }) => ({
     where: `rollback target ${run.digest} in ${run.at(env)}`,
     advice: {
@@ -31,13 +31,14 @@ export const checkRollbackTarget = defineStep({
         FailureType.DigestMismatch,
         `${run.at(env)} answered ${r.digest} for ${run.digest}; check the registry (a proxy or mirror may rewrite manifests)`,
       );
-    await call('checkPullable', `pull check ${env.project}@${short}`, { artifact: run.artifact(env) });
     await call('verifySignature', `verify signature ${env.project}@${short}`, {
       artifact: run.artifact(env),
     });
+    // After the signature: an unsigned image in a project that requires cosign is refused as unsigned.
+    await call('checkPullable', `pull check ${env.project}@${short}`, { artifact: run.artifact(env) });
     return r;
   },
-  done: () => 'present, pullable and validly signed',
+  done: () => 'present, validly signed and pullable',
   record(r, { run }) {
     run.rec.manifestMediaType = r.manifestMediaType;
   },
