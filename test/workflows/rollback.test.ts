@@ -6,19 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { PromotionActivities, UpdateOverlayInput } from '../../src/activities/contract.js';
 import type { PipelineFile } from '../../src/domain/pipeline.js';
-import type { PromotionRecord } from '../../src/domain/promotion.js';
-import type { RollbackInput } from '../../src/domain/rollback.js';
-import { approveUpdate, statusQuery, type PromotionStatus } from '../../src/workflows/messages.js';
-import { ROLLBACK_WORKFLOW_TYPE, rollbackStartOptions } from '../../src/workflows/rollback-start.js';
+import { approveUpdate, statusQuery } from '../../src/workflows/messages.js';
 import { listQuery } from '../../src/cli/program.js';
 import { atGate, mockActivities, startTestEnv, testPipeline, waitForStatus } from './helpers.js';
-
-const OLD = `sha256:${'a1'.repeat(32)}`;
-const NEW = `sha256:${'b2'.repeat(32)}`;
+import { NEW, OLD, rollbackInput, runRollback } from './rollback-helpers.js';
 
 /** Production verifies by command here, so a rollback runs to the end without a report. */
 const pipeline = (edit?: (p: PipelineFile) => void) =>
@@ -26,51 +20,6 @@ const pipeline = (edit?: (p: PipelineFile) => void) =>
     p.environments[2]!.verification = { command: ['./it.sh', 'production'], timeout: '30s' };
     edit?.(p);
   });
-
-const rollbackInput = (p: PipelineFile, extra: Partial<RollbackInput> = {}): RollbackInput => ({
-  pipeline: p,
-  repository: 'myservice',
-  environment: 'production',
-  to: OLD,
-  tag: '1.0.1',
-  from: NEW,
-  promotedBy: 'promote-myservice@1.0.1',
-  requestedBy: 'dana',
-  ...extra,
-});
-
-let seq = 0;
-async function runRollback(
-  ctx: Awaited<ReturnType<typeof startTestEnv>>,
-  acts: PromotionActivities,
-  input: RollbackInput,
-  during?: (h: WorkflowHandle) => Promise<void>,
-): Promise<{ result?: PromotionRecord; error?: unknown; status: PromotionStatus; handle: WorkflowHandle }> {
-  const taskQueue = `rollback-${process.pid}-${++seq}`;
-  const worker = await Worker.create({
-    connection: ctx.env.nativeConnection,
-    namespace: ctx.env.namespace ?? 'default',
-    taskQueue,
-    workflowBundle: ctx.bundle,
-    activities: acts,
-  });
-  const opts = rollbackStartOptions(input);
-  return worker.runUntil(async () => {
-    const handle = await ctx.env.client.workflow.start(ROLLBACK_WORKFLOW_TYPE, {
-      ...opts,
-      workflowId: `${opts.workflowId}-${taskQueue}`,
-      taskQueue,
-    });
-    const [settled] = await Promise.all([
-      handle.result().then(
-        (result: PromotionRecord) => ({ result }),
-        (error: unknown) => ({ error }),
-      ),
-      during?.(handle),
-    ]);
-    return { handle, status: await handle.query(statusQuery), ...settled };
-  });
-}
 
 describe('rollback workflow', () => {
   let ctx: Awaited<ReturnType<typeof startTestEnv>>;
