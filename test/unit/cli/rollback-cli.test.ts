@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ExitCode } from '../../../src/cli/exit-codes';
 import { runCli } from '../../../src/cli/program';
+import { renderRecord } from '../../../src/cli/render';
 
 const PIPELINE = `apiVersion: harbor-promote/v1
 registry: harbor.example.com
@@ -106,5 +107,47 @@ describe('rollback: bad input names the option and the fix, starts nothing', () 
   it('a good command line goes on to Temporal (here: unreachable, exit 3)', async () => {
     const r = await cli(['rollback', 'myservice', '--env', 'production', '--previous', '--pipeline', good]);
     assert.equal(r.code, ExitCode.UNREACHABLE, r.stderr);
+  });
+});
+
+describe('rollback record', () => {
+  it('says rollback, of which environment, from which digest to which; no empty digest table', () => {
+    const from = `sha256:${'cd'.repeat(32)}`;
+    const lines = renderRecord({
+      promotionId: `rollback-production/myservice@${DIGEST}`,
+      kind: 'rollback',
+      rollback: {
+        environment: 'production',
+        from,
+        to: DIGEST,
+        requestedBy: 'dana',
+        promotedBy: 'promote-myservice@1.0.1',
+      },
+      repository: 'myservice',
+      reference: '1.0.1',
+      digest: DIGEST,
+      manifestMediaType: '',
+      environments: ['production'],
+      requestedBy: 'dana',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: '2026-01-01T00:00:05.000Z',
+      steps: [],
+      scans: {},
+      copies: {},
+      approvals: {},
+      verifications: {},
+      overlays: {
+        production: { changed: true, commit: 'abcdef1234567890', path: 'prod/kustomization.yaml' },
+      },
+      proof: [],
+      ignoredMessages: [],
+    });
+    assert.ok(
+      lines.includes(
+        `  rollback of production: from ${from} to ${DIGEST} (promoted by promote-myservice@1.0.1)`,
+      ),
+      lines.join('\n'),
+    );
+    assert.ok(!lines.some((l) => /digests identical/.test(l)), lines.join('\n'));
   });
 });
