@@ -40,7 +40,9 @@ export const FINAL_STEPS: readonly StepUnit[] = [proveFinalState];
 /**
  * A rollback (`harbor-promote rollback`), all in the one environment it re-points: check the target digest,
  * pass the approval gate (left out with `rollback: { approval: false }`), point the overlay back, verify,
- * record. The environment lock's steps go around the overlay update and the verification, as in a promotion.
+ * record. The environment lock goes around the overlay update and the verification, as in a promotion: its
+ * acquire row between approvalGate and updateOverlay, its release row after verificationGate. A rollback
+ * never moves "forwards only": a step with that check skips it when `ctx.run.rollback` is set.
  */
 export const ROLLBACK_STEPS: readonly StepUnit[] = [
   checkRollbackTarget,
