@@ -70,6 +70,11 @@ export interface UpdateOverlayInput {
   newTag?: string;
   digest: string;
   promotionId: string;
+  /**
+   * Set by `harbor-promote rollback`: the commit says it is a rollback, from the digest the overlay held to
+   * this one, and without `newTag` a tag left from the newer build is removed.
+   */
+  rollback?: { requestedBy?: string };
 }
 export type VerificationSpec =
   | { kind: 'command'; argv: string[]; timeoutMs: number }

@@ -23,7 +23,17 @@ import { checkDigest } from './validate.js';
 
 const MAX_PUSH_ATTEMPTS = 5;
 
-export function commitMessage(input: UpdateOverlayInput): string {
+export function commitMessage(input: UpdateOverlayInput, previousDigest?: string): string {
+  if (input.rollback)
+    return [
+      `rollback ${input.imageName} in ${input.environment} from ${previousDigest ?? '(no digest)'} to ${input.digest}`,
+      '',
+      `Image: ${input.newName}${input.newTag ? `:${input.newTag}` : ''}@${input.digest}`,
+      ...(previousDigest ? [`Rolled-Back-From: ${previousDigest}`] : []),
+      `Rollback-Id: ${input.promotionId}`,
+      ...(input.rollback.requestedBy ? [`Requested-By: ${input.rollback.requestedBy}`] : []),
+      '',
+    ].join('\n');
   return [
     `promote ${input.imageName} to ${input.digest} in ${input.environment}`,
     '',
@@ -105,20 +115,23 @@ export function gitopsActivities(d: Deps) {
           newName: input.newName,
           newTag: input.newTag,
           digest: input.digest,
+          dropTag: input.rollback !== undefined,
         });
       } catch (err) {
         throw nonRetryable(FailureType.InvalidInput, `${input.overlayPath}: ${(err as Error).message}`);
       }
-      if (!edit.changed) return { changed: false, commit: await head() };
+      // Only a rollback reports what it replaced (its record says "from"); a promotion's result is unchanged.
+      const was = input.rollback && edit.previousDigest ? { previousDigest: edit.previousDigest } : {};
+      if (!edit.changed) return { changed: false, commit: await head(), ...was };
       await writeFile(file, edit.text);
       await git(['add', '--', rel]);
-      await git(['commit', '--quiet', '-m', commitMessage(input)]);
+      await git(['commit', '--quiet', '-m', commitMessage(input, edit.previousDigest)]);
       const push = await git(
         ['push', '--quiet', 'origin', `HEAD:refs/heads/${cfg.gitopsBranch}`],
         repoDir,
         false,
       );
-      if (push.code === 0) return { changed: true, commit: await head() };
+      if (push.code === 0) return { changed: true, commit: await head(), ...was };
       const raced = toolOutputSays('git', 'push-race', push.stderr);
       if (!raced || attempt >= MAX_PUSH_ATTEMPTS)
         throw retryable(new ToolError('git', push, 'git push').message);

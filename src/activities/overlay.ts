@@ -9,11 +9,15 @@ export interface ImagePin {
   newName: string;
   newTag?: string;
   digest: string;
+  /** Remove `newTag` when none is given (a rollback to a digest promoted without a tag). */
+  dropTag?: boolean;
 }
 
 export interface OverlayEdit {
   text: string;
   changed: boolean;
+  /** The digest the entry pinned before the edit. */
+  previousDigest?: string;
 }
 
 export function setOverlayImage(source: string, pin: ImagePin): OverlayEdit {
@@ -35,11 +39,17 @@ export function setOverlayImage(source: string, pin: ImagePin): OverlayEdit {
     images.add(entry);
   }
   const before = JSON.stringify(entry.toJSON());
+  const old: unknown = entry.get('digest');
   entry.set('newName', pin.newName);
   if (pin.newTag !== undefined) entry.set('newTag', pin.newTag);
+  else if (pin.dropTag) entry.delete('newTag');
   entry.set('digest', pin.digest);
   const changed = JSON.stringify(entry.toJSON()) !== before;
-  return { text: changed ? doc.toString() : source, changed };
+  return {
+    text: changed ? doc.toString() : source,
+    changed,
+    ...(typeof old === 'string' && { previousDigest: old }),
+  };
 }
 
 /** What the overlay currently pins for `name`, if anything (used to decide "already current"). */

@@ -11,6 +11,7 @@ import { registerList } from './commands/list.js';
 import { registerRecord } from './commands/record.js';
 import { registerReject } from './commands/reject.js';
 import { registerReport } from './commands/report.js';
+import { registerRollback } from './commands/rollback.js';
 import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
 import { registerUnfreeze } from './commands/unfreeze.js';
@@ -32,6 +33,7 @@ Examples:
   $ harbor-promote report promote-myservice@1.4.2-a1b2c3d --env staging --passed --url https://ci/run/42
   $ harbor-promote list --waiting-approval
   $ harbor-promote record promote-myservice@1.4.2-a1b2c3d --json
+  $ harbor-promote rollback myservice --env production --previous --pipeline pipelines/myservice.yaml
 
 Connection: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE
 (harbor-promote), TEMPORAL_UI_URL, TLS: TEMPORAL_TLS=1, TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA,
@@ -89,6 +91,7 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
   registerList(program, ctx);
   registerCancel(program, ctx);
   registerRecord(program, ctx);
+  registerRollback(program, ctx);
   return program;
 }
 

@@ -212,6 +212,10 @@ export function renderRecord(r: PromotionRecord): string[] {
     `  path ${r.environments.join(' → ')}   ${r.startedAt} … ${r.finishedAt} (${elapsed(r.startedAt, r.finishedAt)})`,
   ];
   if (r.requestedBy) lines.push(`  requested by ${r.requestedBy}`);
+  if (r.rollback)
+    lines.push(
+      `  rollback of ${r.rollback.environment}: from ${r.rollback.from ?? '(unknown)'} to ${r.rollback.to}${r.rollback.promotedBy ? ` (promoted by ${r.rollback.promotedBy})` : ''}`,
+    );
   for (const [env, s] of Object.entries(r.scans)) {
     const counts = Object.entries(s.bySeverity)
       .map(([k, v]) => `${k} ${v}`)
@@ -243,6 +247,7 @@ export function renderRecord(r: PromotionRecord): string[] {
     lines.push(
       `  notify ${n.event} (${n.environment}) → ${n.host}: ${n.ok ? 'delivered' : `not delivered (${n.error ?? 'failed'})`}${n.status ? `, ${n.status}` : ''}, ${n.attempts} attempt${n.attempts === 1 ? '' : 's'}${n.signed ? ', signed' : ''}`,
     );
-  lines.push('', ...renderDigestTable(r.proof, r.digest));
+  // A rollback proves nothing across projects: its check step verified the one it re-pointed.
+  if (r.proof.length > 0) lines.push('', ...renderDigestTable(r.proof, r.digest));
   return lines;
 }

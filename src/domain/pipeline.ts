@@ -173,6 +173,11 @@ export const OverlaySpec = z.strictObject({
   newName: z.string().min(1).optional(),
 });
 
+export const RollbackSpec = z.strictObject({
+  /** Default true: a rollback passes the environment's approval gate like a promotion. */
+  approval: z.boolean({ error: 'must be true or false' }).default(true),
+});
+
 export const EnvironmentSpec = z.strictObject({
   name: EnvironmentName,
   project: ProjectName,
@@ -226,6 +231,8 @@ export const PipelineSchema = z
           'must be a list of webhooks, e.g. [{ url: "https://hooks.example.com/x", events: [failed, completed] }]',
       })
       .optional(),
+    /** `harbor-promote rollback`: `approval: false` skips the environment's approval gate for rollbacks. */
+    rollback: RollbackSpec.optional(),
   })
   .superRefine((p, ctx) => {
     const names = new Map<string, number>();
@@ -363,6 +370,7 @@ const KNOWN_KEYS = [
   'events',
   'secretEnv',
   'attempts',
+  'rollback',
 ];
 /** Keys people reach for that belong to the worker. */
 const WORKER_KEYS = /^(harbor(Url|_url)?|url|credentials?|username|user|password|token|robot|secret|auth)$/i;

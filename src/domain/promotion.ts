@@ -114,6 +114,8 @@ export interface SignResult {
 }
 export interface OverlayResult {
   changed: boolean;
+  /** The digest the overlay pinned before this change (absent when it pinned none). */
+  previousDigest?: string;
   /** The commit that now holds the change (the existing HEAD when nothing changed). */
   commit: string;
 }
@@ -150,6 +152,8 @@ export const STEP_NAMES = [
   'verificationGate',
   'soak',
   'proveFinalState',
+  'checkRollbackTarget',
+  'recordRollback',
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
@@ -271,4 +275,18 @@ export interface PromotionRecord {
   freezes?: Record<string, FreezeRecord>;
   /** Environments whose gate ran without a scan (`scan: false`, or no scanner with `required: false`), and why. */
   notScanned?: Record<string, string>;
+  /** `rollback` for `harbor-promote rollback` (absent: a promotion). */
+  kind?: 'promotion' | 'rollback';
+  /** Set on a rollback's record: which environment went from which digest back to which. */
+  rollback?: RollbackRecord;
+}
+
+export interface RollbackRecord {
+  environment: string;
+  /** The digest the overlay pinned before the rollback (read from the overlay when it was changed). */
+  from?: string;
+  to: string;
+  requestedBy?: string;
+  /** The promotion that brought `to` into the environment, when the records show it. */
+  promotedBy?: string;
 }

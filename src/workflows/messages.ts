@@ -84,6 +84,7 @@ export type Stage =
   | 'verifying'
   | 'soaking'
   | 'proving'
+  | 'recording'
   | 'completed'
   | 'failed'
   | 'cancelled';

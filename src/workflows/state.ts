@@ -58,6 +58,8 @@ export class PromotionState {
   /** Environment whose approval gate is open right now (messages for others are refused). */
   awaitingApprovalFor?: string;
   awaitingReportFor?: string;
+  /** The command to try again after a failure (the UI's details); default: start the promotion again. */
+  retryCommand?: string;
   /** Set by the approval gate so the gate's "needs" line follows each approval. */
   onApprovalChange?: (rec: ApprovalRecord) => void;
   /**
@@ -201,7 +203,7 @@ export class PromotionState {
     if (this.failure)
       lines.push(
         `Failed: ${this.failure}`,
-        `Start again after the fix: \`harbor-promote start ${this.input.repository}${isDigest(this.input.reference) ? '@' : ':'}${this.input.reference} --pipeline <file>\``,
+        `Start again after the fix: \`${this.retryCommand ?? `harbor-promote start ${this.input.repository}${isDigest(this.input.reference) ? '@' : ':'}${this.input.reference} --pipeline <file>`}\``,
       );
     else if (this.pendingGate) {
       lines.push(

@@ -21,6 +21,7 @@ import {
   unfreezeUpdate,
 } from '../../src/workflows/messages.js';
 import { atGate, input, mockActivities, runPromotion, testPipeline, waitForStatus } from './helpers.js';
+import { rollbackInput, runRollback } from './rollback-helpers.js';
 
 type Ctx = Parameters<typeof runPromotion>[0];
 
@@ -212,5 +213,17 @@ export const scenarios = {
       },
     });
     return runPromotion(ctx, acts, input(testPipeline()));
+  },
+  /** `harbor-promote rollback` of production: target checked, approved by alice, overlay, external report. */
+  async rollback(ctx: Ctx) {
+    const { acts } = mockActivities({
+      resolveDigest: async (i) => ({ digest: i.reference, manifestMediaType: 'm', tags: [] }),
+    });
+    return runRollback(ctx, acts, rollbackInput(testPipeline()), async (h) => {
+      await waitForStatus(h, atGate('approval', 'production'), 60_000);
+      await h.executeUpdate(approveUpdate, { args: [{ environment: 'production', approver: 'alice' }] });
+      await waitForStatus(h, atGate('verification', 'production'), 60_000);
+      await h.signal(reportVerificationSignal, { environment: 'production', passed: true });
+    });
   },
 };

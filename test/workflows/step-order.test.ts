@@ -10,7 +10,14 @@ import type { PromotionActivities } from '../../src/activities/contract.js';
 import { PipelineSchema } from '../../src/domain/pipeline.js';
 import { plannedEnvironments, PromotionInputSchema, STEP_NAMES } from '../../src/domain/promotion.js';
 import { approveUpdate, reportVerificationSignal, statusQuery } from '../../src/workflows/messages.js';
-import { DESTINATION_STEPS, FINAL_STEPS, planSteps, SOURCE_STEPS } from '../../src/workflows/steps/table.js';
+import {
+  DESTINATION_STEPS,
+  FINAL_STEPS,
+  planRollback,
+  planSteps,
+  ROLLBACK_STEPS,
+  SOURCE_STEPS,
+} from '../../src/workflows/steps/table.js';
 import {
   atGate,
   input,
@@ -44,7 +51,25 @@ const RUNBOOK = [
 describe('step order', () => {
   it('every step name is in exactly one table row, and every table row has a known name', () => {
     const rows = [...SOURCE_STEPS, ...DESTINATION_STEPS, ...FINAL_STEPS].map((s) => s.name);
-    assert.deepEqual([...rows].sort(), [...STEP_NAMES].sort());
+    // A rollback reuses the destination's gates and overlay update; its own steps are only in its table.
+    const promotionOnly = rows.filter((n) => ROLLBACK_STEPS.every((r) => r.name !== n));
+    const rollbackOnly = ROLLBACK_STEPS.map((s) => s.name).filter((n) => !rows.includes(n));
+    assert.deepEqual([...rows, ...rollbackOnly].sort(), [...STEP_NAMES].sort());
+    assert.ok(promotionOnly.length > 0 && new Set(ROLLBACK_STEPS).size === ROLLBACK_STEPS.length);
+  });
+
+  it('a rollback plan: check the target, the gate, the overlay, verification, the record', () => {
+    const envs = PipelineSchema.parse(testPipeline()).environments;
+    assert.deepEqual(
+      planRollback(envs[2]!, 2).map((p) => p.id),
+      [
+        'production/checkRollbackTarget',
+        'production/approvalGate',
+        'production/updateOverlay',
+        'production/verificationGate',
+        'recordRollback',
+      ],
+    );
   });
 
   it('the plan from the table is the runbook order, optional steps only where configured', () => {

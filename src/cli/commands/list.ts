@@ -8,6 +8,7 @@ import {
   PromotionStage,
   PromotionTag,
 } from '../../workflows/search-attributes.js';
+import { ROLLBACK_WORKFLOW_TYPE } from '../../workflows/rollback-start.js';
 import { PROMOTE_WORKFLOW_TYPE } from '../../workflows/start.js';
 import { listUrl } from '../connection.js';
 import { CountFlag, EnvFlag, parseOptions, RepositoryFlag } from '../options.js';
@@ -33,7 +34,10 @@ export function listQuery(o: {
   repository?: string;
   env?: string;
 }): string {
-  const parts = [`WorkflowType = ${quoteValue(PROMOTE_WORKFLOW_TYPE)}`];
+  // Rollbacks are listed with promotions: same search attributes, same gates.
+  const parts = [
+    `(WorkflowType = ${quoteValue(PROMOTE_WORKFLOW_TYPE)} OR WorkflowType = ${quoteValue(ROLLBACK_WORKFLOW_TYPE)})`,
+  ];
   if (o.waitingApproval)
     parts.push(`${PromotionStage.name} = 'awaiting-approval'`, `ExecutionStatus = 'Running'`);
   if (o.running) parts.push(`ExecutionStatus = 'Running'`);

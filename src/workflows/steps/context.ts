@@ -26,6 +26,17 @@ export class PromotionRun {
   /** Environments where Harbor has no scanner: there prevent_vul blocks nothing (for the pull prediction). */
   readonly noScanner = new Set<string>();
   readonly rec: RecordSoFar;
+  /**
+   * Set when this run is a rollback (`harbor-promote rollback`): the overlay commit says so. Steps that
+   * behave differently for a rollback (a "never backwards" check) look here.
+   */
+  rollback?: {
+    requestedBy?: string;
+    /** What the overlay pinned as the records said when the rollback was asked for. */
+    from?: string;
+    /** The promotion that brought the target digest into the environment. */
+    promotedBy?: string;
+  };
 
   constructor(
     readonly st: PromotionState,

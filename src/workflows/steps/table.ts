@@ -9,9 +9,11 @@ import { approvalGate } from './approval-gate.js';
 import { awaitFreezeWindow } from './await-freeze-window.js';
 import { awaitScanAndGate } from './await-scan-and-gate.js';
 import { checkDigestAndSignature } from './check-digest-and-signature.js';
+import { checkRollbackTarget } from './check-rollback-target.js';
 import { copyToEnvironment } from './copy-to-environment.js';
 import { proveFinalState } from './prove-final-state.js';
 import { rescanAndDetectQuarantine } from './rescan-and-detect-quarantine.js';
+import { recordRollback } from './record-rollback.js';
 import { resolveAndPin } from './resolve-and-pin.js';
 import { sign } from './sign.js';
 import { soak } from './soak.js';
@@ -37,6 +39,21 @@ export const DESTINATION_STEPS: readonly StepUnit[] = [
 /** Once, after the last environment. */
 export const FINAL_STEPS: readonly StepUnit[] = [proveFinalState];
 
+/**
+ * A rollback (`harbor-promote rollback`), all in the one environment it re-points: check the target digest,
+ * pass the approval gate (left out with `rollback: { approval: false }`), point the overlay back, verify,
+ * record. The environment lock goes around the overlay update and the verification, as in a promotion: its
+ * acquire row between approvalGate and updateOverlay, its release row after verificationGate. A rollback
+ * never moves "forwards only": a step with that check skips it when `ctx.run.rollback` is set.
+ */
+export const ROLLBACK_STEPS: readonly StepUnit[] = [
+  checkRollbackTarget,
+  approvalGate,
+  updateOverlay,
+  verificationGate,
+  recordRollback,
+];
+
 export interface PlannedStep {
   /** `<environment>/<step>`, or `<step>` for a promotion-wide step. */
   id: string;
@@ -55,4 +72,14 @@ export function planSteps(envs: readonly Environment[]): PlannedStep[] {
   envs.forEach((env, i) => (i === 0 ? SOURCE_STEPS : DESTINATION_STEPS).forEach((u) => add(u, env, i)));
   FINAL_STEPS.forEach((u) => add(u, envs[envs.length - 1]!, envs.length - 1));
   return plan;
+}
+
+/** Every step a rollback in `env` (at position `index` of the pipeline) runs, in order. */
+export function planRollback(env: Environment, index: number): PlannedStep[] {
+  return ROLLBACK_STEPS.filter((u) => u.when(env)).map((unit) => ({
+    id: stepId(unit, env),
+    unit,
+    env,
+    index,
+  }));
 }

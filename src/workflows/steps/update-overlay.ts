@@ -20,9 +20,13 @@ export const updateOverlay = defineStep({
       ...(run.tag && { newTag: run.tag }),
       digest: run.digest,
       promotionId: run.st.promotionId,
+      ...(run.rollback && {
+        rollback: run.rollback.requestedBy ? { requestedBy: run.rollback.requestedBy } : {},
+      }),
     });
   },
-  done: (r) => (r.changed ? `committed ${r.commit}` : `already at ${r.commit}`),
+  done: (r, { run }) =>
+    `${run.rollback && r.previousDigest ? `rolled back from ${r.previousDigest}: ` : ''}${r.changed ? `committed ${r.commit}` : `already at ${r.commit}`}`,
   record(r, { run, env }) {
     run.rec.overlays[env.name] = { ...r, path: env.overlay!.path };
   },

@@ -95,6 +95,26 @@ describe('gitops commit message', () => {
     assert.match(m, /sha256:9/);
     assert.match(m, /Promotion-Id: promo-1/);
   });
+
+  it('a rollback says so, from which digest to which, and who asked', () => {
+    const m = commitMessage(
+      {
+        environment: 'production',
+        overlayPath: 'x',
+        imageName: 'app',
+        newName: 'h/p/app',
+        newTag: '1.0.1',
+        digest: 'sha256:1',
+        promotionId: 'rollback-production/app@sha256:1',
+        rollback: { requestedBy: 'alice' },
+      },
+      'sha256:2',
+    );
+    assert.match(m, /^rollback app in production from sha256:2 to sha256:1\n/);
+    assert.match(m, /Rolled-Back-From: sha256:2/);
+    assert.match(m, /Rollback-Id: rollback-production\/app@sha256:1/);
+    assert.match(m, /Requested-By: alice/);
+  });
 });
 
 describe('cosign policy blocks', () => {

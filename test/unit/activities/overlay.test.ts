@@ -65,6 +65,13 @@ describe('setOverlayImage', () => {
     assert.equal(readOverlayImage(r.text, 'myservice')?.newTag, '1.4.1');
   });
 
+  it("reports the digest it replaced; a rollback without a tag removes the newer build's tag", () => {
+    const r = setOverlayImage(SRC, { name: 'myservice', newName: 'x/y', digest: D2, dropTag: true });
+    assert.equal(r.previousDigest, D1);
+    assert.equal(readOverlayImage(r.text, 'myservice')?.newTag, undefined);
+    assert.equal(setOverlayImage('resources: []\n', pin).previousDigest, undefined);
+  });
+
   it('refuses broken YAML and non-list images', () => {
     assert.throws(() => setOverlayImage('images: [\n', pin), /does not parse/);
     assert.throws(() => setOverlayImage('images: {a: 1}\n', pin), /not a list/);

@@ -318,10 +318,10 @@ describe('CLI building blocks', () => {
   });
 
   it('list filters are visibility queries on the promotion search attributes', () => {
-    assert.equal(listQuery({}), "WorkflowType = 'promoteImage'");
+    assert.equal(listQuery({}), "(WorkflowType = 'promoteImage' OR WorkflowType = 'rollbackImage')");
     assert.equal(
       listQuery({ waitingApproval: true, repository: 'team/app' }),
-      "WorkflowType = 'promoteImage' AND PromotionStage = 'awaiting-approval' AND ExecutionStatus = 'Running' AND PromotionRepository = 'team/app'",
+      "(WorkflowType = 'promoteImage' OR WorkflowType = 'rollbackImage') AND PromotionStage = 'awaiting-approval' AND ExecutionStatus = 'Running' AND PromotionRepository = 'team/app'",
     );
     assert.match(listQuery({ failed: true }), /ExecutionStatus = 'Failed'$/);
     assert.match(

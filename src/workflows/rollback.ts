@@ -1,0 +1,82 @@
+/**
+ * rollbackImage: `harbor-promote rollback` as one durable workflow. It re-points one environment's overlay
+ * to a digest that was promoted there before: check the digest (in the project, pullable, signed), pass the
+ * environment's approval gate, update the overlay (a commit that says rollback, from which digest to which),
+ * run the environment's verification, and record itself as a rollback. The steps are the promotion's units
+ * run by the same step runner, in the order of ROLLBACK_STEPS (steps/table.ts); `status`, `watch`,
+ * `approve` and `reject` work on it as on a promotion (same state, same handlers).
+ */
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  isCancellation,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { FailureType } from '../domain/failures.js';
+import type { PromotionRecord, ValidPromotionInput } from '../domain/promotion.js';
+import {
+  checkRollbackInput,
+  rollbackEnvironment,
+  type RollbackInput,
+  type ValidRollbackInput,
+} from '../domain/rollback.js';
+import { installHandlers } from './approvals.js';
+import { PromotionState } from './state.js';
+import { PromotionRun } from './steps/context.js';
+import { describeFailure } from './steps/failure.js';
+import { planRollback } from './steps/table.js';
+
+export type { RollbackInput } from '../domain/rollback.js';
+
+export async function rollbackImage(raw: RollbackInput): Promise<PromotionRecord> {
+  const input = validated(raw);
+  const { env, index } = rollbackEnvironment(input.pipeline, input.environment);
+  // The promotion's view of this run: the steps read the repository, the tag and the requester from it.
+  const as: ValidPromotionInput = {
+    pipeline: input.pipeline,
+    repository: input.repository,
+    reference: input.tag ?? input.to,
+    targetEnvironment: env.name,
+    ...(input.requestedBy && { requestedBy: input.requestedBy }),
+  };
+  const plan = planRollback(env, index);
+  const st = new PromotionState(workflowInfo().workflowId, as, [env], plan);
+  st.retryCommand = `harbor-promote rollback ${input.repository} --env ${env.name} --to ${input.to} --pipeline <file>`;
+  const run = new PromotionRun(st, as, [env]);
+  run.rollback = {
+    ...(input.requestedBy && { requestedBy: input.requestedBy }),
+    ...(input.from && { from: input.from }),
+    ...(input.promotedBy && { promotedBy: input.promotedBy }),
+  };
+  run.rec.kind = 'rollback';
+  run.rec.digest = input.to;
+  installHandlers(st);
+  st.pin(input.to); // the digest is known from the start: status and visibility show it
+  try {
+    for (const { unit } of plan) await unit.execute({ run, env, index });
+    st.stage = 'completed';
+    st.publish();
+    await condition(allHandlersFinished);
+    return run.record();
+  } catch (err) {
+    st.stage = isCancellation(err) ? 'cancelled' : 'failed';
+    for (const s of st.steps)
+      if (s.state === 'running' || s.state === 'waiting')
+        st.finish(s.id, isCancellation(err) ? 'cancelled' : 'failed');
+    const f = describeFailure(err);
+    st.failure = isCancellation(err) ? 'cancelled' : `${f.type}: ${f.message}`;
+    st.publish();
+    throw err;
+  }
+}
+
+function validated(raw: RollbackInput): ValidRollbackInput {
+  const r = checkRollbackInput(raw);
+  if (r.ok) return r.input;
+  throw ApplicationFailure.create({
+    type: FailureType.InvalidInput,
+    nonRetryable: true,
+    message: `invalid rollback input:\n${r.problems.map((x) => `  - ${x}`).join('\n')}`,
+  });
+}
