@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import { FailureType } from '../domain/failures.js';
-import type { OverlayResult, UpdateOverlayInput } from './contract.js';
+import type { OverlayResult, ReadOverlayPinInput, UpdateOverlayInput } from './contract.js';
 import type { Deps } from './deps.js';
 import { nonRetryable, retryable } from './failures.js';
-import { setOverlayImage } from './overlay.js';
+import { readOverlayImage, setOverlayImage } from './overlay.js';
 import { runProcess, ToolError, type RunResult } from './process.js';
 import { toolOutputSays } from './tool-output.js';
 import { checkDigest } from './validate.js';
@@ -121,11 +121,43 @@ export function gitopsActivities(d: Deps) {
     }
   }
 
-  function updateOverlay(input: UpdateOverlayInput): Promise<OverlayResult> {
-    const run = queue.then(() => update(input));
-    queue = run.catch(() => undefined);
-    return run;
+  function checkedPath(overlayPath: string): string {
+    const rel = normalize(overlayPath);
+    if (isAbsolute(rel) || rel.startsWith('..'))
+      throw nonRetryable(
+        FailureType.InvalidInput,
+        `overlayPath must stay inside the repository: ${overlayPath}`,
+      );
+    return rel;
   }
 
-  return { updateOverlay };
+  /** What the overlay pins now, read from the remote branch head (the environment lock's regress check). */
+  async function readPin(input: ReadOverlayPinInput): Promise<{ digest?: string }> {
+    const rel = checkedPath(input.overlayPath);
+    await sync();
+    const source = await readFile(join(repoDir, rel), 'utf8').catch(() => {
+      throw nonRetryable(
+        FailureType.InvalidInput,
+        `${input.overlayPath} does not exist on ${cfg.gitopsBranch} of the GitOps repository`,
+      );
+    });
+    let pin;
+    try {
+      pin = readOverlayImage(source, input.imageName);
+    } catch (err) {
+      throw nonRetryable(FailureType.InvalidInput, `${input.overlayPath}: ${(err as Error).message}`);
+    }
+    return typeof pin?.digest === 'string' ? { digest: pin.digest } : {};
+  }
+
+  /** One git operation at a time per process: they share the clone. */
+  function serialised<I, O>(fn: (i: I) => Promise<O>): (i: I) => Promise<O> {
+    return (i) => {
+      const run = queue.then(() => fn(i));
+      queue = run.catch(() => undefined);
+      return run;
+    };
+  }
+
+  return { updateOverlay: serialised(update), readOverlayPin: serialised(readPin) };
 }

@@ -12,6 +12,7 @@ import type { DoctorActivities } from '../domain/doctor.js';
 import { copyActivity } from './copy.js';
 import { cosignActivities } from './cosign.js';
 import { doctorActivities } from './doctor.js';
+import { environmentLockActivities } from './environment-lock.js';
 import type { Deps, Secrets } from './deps.js';
 import { gitopsActivities } from './gitops.js';
 import { harborActivities, verifyDigestsActivity } from './harbor.js';
@@ -74,6 +75,7 @@ export function buildActivities(
     verifyDigests: verifyDigestsActivity(d, cosign.verifySignatures),
     ...gitopsActivities(d),
     ...verificationActivities(d),
+    ...environmentLockActivities(),
   };
   return { activities, doctor: doctorActivities(d), connection: conn, redactor };
 }

@@ -13,6 +13,7 @@ import {
   repositoryProblem,
   tagProblem,
 } from './image-ref.js';
+import { CONCURRENCY_POLICIES, DEFAULT_CONCURRENCY, type ConcurrencyPolicy } from './environment-lock.js';
 import { THRESHOLDS } from './severity.js';
 
 /** Check a string with one of the image-ref "problem" functions, so messages are the same everywhere. */
@@ -152,6 +153,16 @@ export const EnvironmentSpec = z.strictObject({
   verification: VerificationSpec.optional(),
   /** Wait this long after verification before moving on. */
   soak: Duration.optional(),
+  /**
+   * Promotions of one repository write an environment one at a time; while one writes, the others wait.
+   * `supersede` (default): a waiting promotion ends as `Superseded` when a newer one arrives; `queue`:
+   * they wait their turn. Absent means `supersede` (concurrencyOf); not allowed on the source.
+   */
+  concurrency: z
+    .enum(CONCURRENCY_POLICIES, {
+      error: `must be "supersede" (a newer promotion replaces a waiting one; the default) or "queue" (each waits its turn)`,
+    })
+    .optional(),
 });
 
 export const PipelineSchema = z
@@ -186,7 +197,7 @@ export const PipelineSchema = z
     });
     // The first environment is the source: the image is already there, nothing is copied into it.
     const src = p.environments[0];
-    for (const key of ['approval', 'overlay', 'verification', 'soak'] as const)
+    for (const key of ['approval', 'overlay', 'verification', 'soak', 'concurrency'] as const)
       if (src?.[key] !== undefined)
         ctx.addIssue({
           code: 'custom',
@@ -210,6 +221,11 @@ export function scanMode(env: Environment): ScanMode {
 /** Poll interval and deadline of the scan gate (the defaults when it is off, for code that needs numbers). */
 export function scanSettings(env: Environment): ScanSettings {
   return env.scan === false ? { timeout: '30m', pollInterval: '15s' } : env.scan;
+}
+
+/** The environment's `concurrency` policy (default `supersede`). */
+export function concurrencyOf(env: Environment): ConcurrencyPolicy {
+  return env.concurrency ?? DEFAULT_CONCURRENCY;
 }
 
 /** Repository of `env` for a promotion of `repository`. */
@@ -245,6 +261,7 @@ const KNOWN_KEYS = [
   'webhook',
   'external',
   'soak',
+  'concurrency',
 ];
 /** Keys people reach for that belong to the worker. */
 const WORKER_KEYS = /^(harbor(Url|_url)?|url|credentials?|username|user|password|token|robot|secret|auth)$/i;

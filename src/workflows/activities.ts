@@ -37,6 +37,10 @@ const OPTIONS: Record<keyof PromotionActivities, ActivityOptions> = {
   updateOverlay: TOOL,
   runVerification: TOOL, // replaced by verificationOptions()
   verifyDigests: TOOL,
+  readPushTime: QUICK,
+  readOverlayPin: TOOL,
+  requestEnvironment: QUICK,
+  isWorkflowRunning: QUICK,
 };
 
 /**

@@ -1,3 +1,4 @@
 /** The worker's workflowsPath: every workflow type lives here. */
 export { promoteImage } from './promotion.js';
 export { pipelineDoctor } from './doctor.js';
+export { environmentLock } from './environment-lock.js';

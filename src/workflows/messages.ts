@@ -49,19 +49,22 @@ export type Stage =
   | 'scanning'
   | 'signing'
   | 'awaiting-approval'
+  | 'waiting-environment'
   | 'copying'
   | 'checking'
   | 'deploying'
   | 'verifying'
   | 'soaking'
   | 'proving'
+  | 'releasing'
   | 'completed'
   | 'failed'
   | 'cancelled';
 
 /** The gate a promotion is blocked on, and what moves it. */
 export interface PendingGate {
-  kind: 'approval' | 'verification' | 'soak' | 'scan';
+  /** `environment`: another promotion of the repository is writing to the environment (no human needed). */
+  kind: 'approval' | 'verification' | 'soak' | 'scan' | 'environment';
   environment: string;
   /** Human sentence: "2 more approvals from alice, bob, carol". */
   needs: string;

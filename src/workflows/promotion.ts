@@ -11,6 +11,7 @@ import {
   ApplicationFailure,
   condition,
   isCancellation,
+  patched,
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType } from '../domain/failures.js';
@@ -33,10 +34,13 @@ export { describeFailure } from './steps/failure.js';
 export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord> {
   const input = validated(raw);
   const envs = plannedEnvironments(input);
-  const plan = planSteps(envs);
+  // Versioned: promotions started before the environment locks plan without their steps (table.ts).
+  const environmentLock = patched('environment-lock');
+  const plan = planSteps(envs, { environmentLock });
   const st = new PromotionState(workflowInfo().workflowId, input, envs, plan);
   const run = new PromotionRun(st, input, envs);
   installHandlers(st);
+  run.locks.install();
   st.publish();
   try {
     for (const { unit, env, index } of plan)
@@ -53,6 +57,8 @@ export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord
     const f = describeFailure(err);
     st.failure = isCancellation(err) ? 'cancelled' : `${f.type}: ${f.message}`;
     st.publish();
+    // A failed or cancelled promotion never leaves an environment locked (or a request queued).
+    await run.locks.releaseAll();
     throw err;
   }
 }

@@ -14,6 +14,7 @@ import {
 } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { PromotionActivities, ScanSummary } from '../../src/activities/contract.js';
+import { environmentLockActivities } from '../../src/activities/environment-lock.js';
 import type { PipelineFile } from '../../src/domain/pipeline.js';
 import type { PromotionInput } from '../../src/domain/promotion.js';
 import { PROMOTION_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
@@ -142,6 +143,10 @@ export function mockActivities(over: Partial<PromotionActivities> = {}): {
     updateOverlay: async (i) => ({ changed: true, commit: `commit-${i.environment}` }),
     runVerification: async () => ({ passed: true, url: 'https://ci.test/run/1', durationMs: 12 }),
     verifyDigests: async (i) => i.artifacts.map((a) => ({ ...a, signed: true })),
+    readPushTime: async () => ({ found: true, pushTime: '2026-01-01T00:00:00.000Z' }),
+    readOverlayPin: async () => ({}),
+    // The real ones: they only talk to the test server (signal-with-start, describe).
+    ...environmentLockActivities({ checkIntervalMs: 500, idleMs: 2_000 }),
   };
   const acts = {} as Record<string, unknown>;
   for (const name of Object.keys(base) as (keyof PromotionActivities)[]) {

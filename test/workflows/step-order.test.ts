@@ -26,18 +26,22 @@ const RUNBOOK = [
   'dev/resolveAndPin',
   'dev/awaitScanAndGate',
   'dev/sign',
+  'staging/acquireEnvironment',
   'staging/copyToEnvironment',
   'staging/rescanAndDetectQuarantine',
   'staging/checkDigestAndSignature',
   'staging/updateOverlay',
   'staging/verificationGate',
   'staging/soak',
+  'staging/releaseEnvironment',
   'production/approvalGate',
+  'production/acquireEnvironment',
   'production/copyToEnvironment',
   'production/rescanAndDetectQuarantine',
   'production/checkDigestAndSignature',
   'production/updateOverlay',
   'production/verificationGate',
+  'production/releaseEnvironment',
   'proveFinalState',
 ];
 
@@ -65,11 +69,18 @@ describe('step order', () => {
         'dev/resolveAndPin',
         'dev/awaitScanAndGate',
         'dev/sign',
+        'staging/acquireEnvironment',
         'staging/copyToEnvironment',
         'staging/rescanAndDetectQuarantine',
         'staging/checkDigestAndSignature',
+        'staging/releaseEnvironment',
         'proveFinalState',
       ],
+    );
+    // A promotion started before the environment locks (no `environment-lock` marker) plans without them.
+    assert.deepEqual(
+      planSteps(envs, { environmentLock: false }).map((p) => p.id),
+      RUNBOOK.filter((id) => !/\/(acquire|release)Environment$/.test(id)),
     );
     // A target environment cuts the plan after it.
     const toStaging = PromotionInputSchema.parse(input(testPipeline(), { targetEnvironment: 'staging' }));

@@ -5,11 +5,13 @@
  * one row here.
  */
 import type { Environment } from '../../domain/pipeline.js';
+import { acquireEnvironment } from './acquire-environment.js';
 import { approvalGate } from './approval-gate.js';
 import { awaitScanAndGate } from './await-scan-and-gate.js';
 import { checkDigestAndSignature } from './check-digest-and-signature.js';
 import { copyToEnvironment } from './copy-to-environment.js';
 import { proveFinalState } from './prove-final-state.js';
+import { releaseEnvironment } from './release-environment.js';
 import { rescanAndDetectQuarantine } from './rescan-and-detect-quarantine.js';
 import { resolveAndPin } from './resolve-and-pin.js';
 import { sign } from './sign.js';
@@ -24,13 +26,21 @@ export const SOURCE_STEPS: readonly StepUnit[] = [resolveAndPin, awaitScanAndGat
 /** Every later environment, in order. */
 export const DESTINATION_STEPS: readonly StepUnit[] = [
   approvalGate,
+  acquireEnvironment,
   copyToEnvironment,
   rescanAndDetectQuarantine,
   checkDigestAndSignature,
   updateOverlay,
   verificationGate,
   soak,
+  releaseEnvironment,
 ];
+
+/**
+ * Steps added by the `environment-lock` patch: promotions started before it (their histories have no
+ * marker) plan without them, so they replay and run on as they started.
+ */
+const ENVIRONMENT_LOCK_STEPS: readonly StepUnit[] = [acquireEnvironment, releaseEnvironment];
 
 /** Once, after the last environment. */
 export const FINAL_STEPS: readonly StepUnit[] = [proveFinalState];
@@ -44,11 +54,18 @@ export interface PlannedStep {
   index: number;
 }
 
-/** Every step this promotion runs, in the order it runs them. */
-export function planSteps(envs: readonly Environment[]): PlannedStep[] {
+/**
+ * Every step this promotion runs, in the order it runs them. `environmentLock: false` leaves out the
+ * environment lock steps (a promotion that started before them).
+ */
+export function planSteps(
+  envs: readonly Environment[],
+  opts: { environmentLock?: boolean } = {},
+): PlannedStep[] {
   const plan: PlannedStep[] = [];
+  const skipped = opts.environmentLock === false ? ENVIRONMENT_LOCK_STEPS : [];
   const add = (unit: StepUnit, env: Environment, index: number) => {
-    if (unit.when(env)) plan.push({ id: stepId(unit, env), unit, env, index });
+    if (unit.when(env) && !skipped.includes(unit)) plan.push({ id: stepId(unit, env), unit, env, index });
   };
   envs.forEach((env, i) => (i === 0 ? SOURCE_STEPS : DESTINATION_STEPS).forEach((u) => add(u, env, i)));
   FINAL_STEPS.forEach((u) => add(u, envs[envs.length - 1]!, envs.length - 1));
