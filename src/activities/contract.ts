@@ -88,9 +88,15 @@ export interface VerifyDigestsInput {
   /** Optional: also require that this tag resolves to `digest` in every project. */
   tag?: string;
 }
-/** Ask the environment's lock workflow for the environment (signal-with-start; idempotent per run). */
+/**
+ * Ask the environment's lock workflow for the environment (signal-with-start; idempotent per run). The
+ * activity names the lock (environmentLockId with its task queue) and returns the id, so the workflow
+ * keeps it from history rather than computing it from anything a replay could see differently.
+ */
 export interface RequestEnvironmentInput {
-  lockId: string;
+  project: string;
+  repository: string;
+  overlayPath?: string;
   request: LockRequest;
 }
 export interface WorkflowRunRef {

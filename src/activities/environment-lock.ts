@@ -6,6 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { environmentLockId } from '../domain/environment-lock.js';
 import type { RequestEnvironmentInput, WorkflowRunRef } from './contract.js';
 import {
   acquireSignal,
@@ -23,23 +24,24 @@ export interface EnvironmentLockOptions {
 export function environmentLockActivities(opts: EnvironmentLockOptions = {}) {
   async function requestEnvironment(input: RequestEnvironmentInput): Promise<{ lockId: string }> {
     const ctx = Context.current();
+    const lockId = environmentLockId(ctx.info.taskQueue, input.project, input.repository, input.overlayPath);
     const start: EnvironmentLockInput = {
-      lockId: input.lockId,
+      lockId,
       waiting: [],
       checkIntervalMs: opts.checkIntervalMs ?? 60_000,
       idleMs: opts.idleMs ?? 600_000,
     };
     await ctx.client.workflow.signalWithStart(ENVIRONMENT_LOCK_WORKFLOW_TYPE, {
-      workflowId: input.lockId,
+      workflowId: lockId,
       taskQueue: ctx.info.taskQueue,
       args: [start],
       signal: acquireSignal,
       signalArgs: [input.request],
       // A lock that ended (idle) is simply started again.
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      staticSummary: `one writer at a time: ${input.lockId}`,
+      staticSummary: `one writer at a time: ${lockId}`,
     });
-    return { lockId: input.lockId };
+    return { lockId };
   }
 
   async function isWorkflowRunning(input: WorkflowRunRef): Promise<{ running: boolean; status: string }> {

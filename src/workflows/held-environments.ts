@@ -20,10 +20,10 @@ export class HeldEnvironments {
   /** The latest notice per lock id. */
   readonly notices = new Map<string, LockNotice>();
 
-  /** Installs the `environmentLock` signal handler (notices for locks not asked for are dropped). */
+  /** Installs the `environmentLock` signal handler (a notice may come before requestEnvironment returns). */
   install(): void {
     setHandler(lockNoticeSignal, (n) => {
-      if ([...this.asked.values()].includes(n.lockId)) this.notices.set(n.lockId, n);
+      this.notices.set(n.lockId, n);
     });
   }
 

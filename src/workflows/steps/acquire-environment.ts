@@ -10,7 +10,6 @@ import { condition, workflowInfo } from '@temporalio/workflow';
 import {
   decideOverlayMove,
   describeRequest,
-  environmentLockId,
   type LockRequest,
   type PinnedArtifact,
 } from '../../domain/environment-lock.js';
@@ -30,7 +29,6 @@ export const acquireEnvironment = defineStep({
     const { run, env } = ctx;
     const repository = repositoryIn(env, run.input.repository);
     const info = workflowInfo();
-    const lockId = environmentLockId(info.taskQueue, env.project, repository, env.overlay?.path);
     const request: LockRequest = {
       promotionId: info.workflowId,
       runId: info.runId,
@@ -42,8 +40,13 @@ export const acquireEnvironment = defineStep({
       startedAt: info.startTime.toISOString(),
       policy: concurrencyOf(env),
     };
+    const { lockId } = await call('requestEnvironment', `ask for ${env.name}`, {
+      project: env.project,
+      repository,
+      ...(env.overlay && { overlayPath: env.overlay.path }),
+      request,
+    });
     run.locks.asked.set(env.name, lockId); // from now on every way out releases it
-    await call('requestEnvironment', `ask for ${env.name} (${lockId})`, { lockId, request });
     await granted(ctx, lockId);
     return env.overlay ? checkForward(ctx, repository) : 'granted';
   },
