@@ -76,8 +76,7 @@ async function granted(ctx: RunningStep, lockId: string): Promise<void> {
       run.st.openGate({
         kind: 'environment',
         environment: env.name,
-        needs: who,
-        command: `harbor-promote status ${n.holder.promotionId}`,
+        needs: who, // no command: it moves when the holder is done (`harbor-promote status <holder>`)
       });
     }
     await condition(() => run.locks.notices.get(lockId) !== n);
