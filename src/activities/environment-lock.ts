@@ -19,6 +19,8 @@ export interface EnvironmentLockOptions {
   checkIntervalMs?: number;
   /** How long an unused lock workflow stays before it ends (default 10 min). */
   idleMs?: number;
+  /** Continue-as-new threshold in events (default 2,000; tests lower it). */
+  maxHistory?: number;
 }
 
 export function environmentLockActivities(opts: EnvironmentLockOptions = {}) {
@@ -30,6 +32,7 @@ export function environmentLockActivities(opts: EnvironmentLockOptions = {}) {
       waiting: [],
       checkIntervalMs: opts.checkIntervalMs ?? 60_000,
       idleMs: opts.idleMs ?? 600_000,
+      ...(opts.maxHistory !== undefined && { maxHistory: opts.maxHistory }),
     };
     await ctx.client.workflow.signalWithStart(ENVIRONMENT_LOCK_WORKFLOW_TYPE, {
       workflowId: lockId,

@@ -107,7 +107,7 @@ export async function environmentLock(input: EnvironmentLockInput): Promise<void
       return; // idle: a later acquire starts the lock again (signal-with-start)
     }
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY) {
+    if (info.continueAsNewSuggested || info.historyLength > (input.maxHistory ?? MAX_HISTORY)) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof environmentLock>({ ...input, holder: q.holder, waiting: q.waiting });
     }

@@ -14,6 +14,8 @@ export interface EnvironmentLockInput extends LockQueue {
   checkIntervalMs: number;
   /** End after this long without holder or waiters (the next request starts it again). */
   idleMs: number;
+  /** Continue as new once the history has this many events (default 2,000). */
+  maxHistory?: number;
 }
 
 export interface ReleaseArgs {

@@ -10,8 +10,9 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { ConcurrencyPolicy } from '../../src/domain/environment-lock.js';
+import { environmentLockId, type ConcurrencyPolicy } from '../../src/domain/environment-lock.js';
 import type { PromotionInput, PromotionRecord } from '../../src/domain/promotion.js';
+import { environmentLockActivities } from '../../src/activities/environment-lock.js';
 import { reportVerificationSignal, statusQuery } from '../../src/workflows/messages.js';
 import { PROMOTE_WORKFLOW_TYPE, promotionStartOptions } from '../../src/workflows/start.js';
 import { failureOf, input, mockActivities, startTestEnv, testPipeline, waitForStatus } from './helpers.js';
@@ -50,6 +51,7 @@ async function withWorld(
     overlay: () => string | undefined;
     /** Digests copied into staging, in order. */
     copies: string[];
+    lockId: string;
   }) => Promise<void>,
 ): Promise<void> {
   let pinned: string | undefined;
@@ -85,6 +87,12 @@ async function withWorld(
       return { changed: true, commit: `commit-${i.digest.slice(7, 14)}` };
     },
   });
+  // A lock that continues as new every few grants: its holder and queue must survive that.
+  acts.requestEnvironment = environmentLockActivities({
+    checkIntervalMs: 500,
+    idleMs: 2_000,
+    maxHistory: 40,
+  }).requestEnvironment;
   const taskQueue = `lock-${process.pid}-${++queueSeq}`;
   const worker = await Worker.create({
     connection: ctx.env.nativeConnection,
@@ -105,6 +113,12 @@ async function withWorld(
       },
       overlay: () => pinned,
       copies,
+      lockId: environmentLockId(
+        taskQueue,
+        'platform-staging',
+        'myservice',
+        'overlays/staging/kustomization.yaml',
+      ),
     }),
   );
 }
@@ -158,7 +172,7 @@ describe('environment lock', () => {
   });
 
   it('queue: the older one waits its turn, then refuses to move the overlay backwards; a rollback may', async () => {
-    await withWorld(async ({ start, overlay, copies }) => {
+    await withWorld(async ({ start, overlay, copies, lockId }) => {
       const newer = await start('1.0.2', {}, 'queue');
       await waitForStatus(newer, verifying);
       const older = await start('1.0.1', {}, 'queue');
@@ -178,6 +192,11 @@ describe('environment lock', () => {
       await passStaging(back);
       await back.result();
       assert.equal(overlay(), digestOf('1.0.1'));
+      // The lock continued as new on the way (maxHistory 40) and kept its holder and queue.
+      const runs: string[] = [];
+      for await (const r of ctx.env.client.workflow.list({ query: `WorkflowId = '${lockId}'` }))
+        runs.push(r.status.name);
+      assert.ok(runs.includes('CONTINUED_AS_NEW'), `lock runs: ${runs.join(', ')}`);
     });
   });
 
