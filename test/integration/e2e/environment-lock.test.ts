@@ -26,7 +26,9 @@ import {
 } from '../../support/environment-lock';
 import { ImagePusher } from '../../support/images';
 import { stackPipeline, startPromotion, status, waitForStatus } from '../../support/promotions';
-import { connectClient } from '../../support/temporal';
+import { connectClient, eventually } from '../../support/temporal';
+import { listQuery } from '../../../src/cli/commands/list';
+import { PromotionStage } from '../../../src/workflows/search-attributes';
 import { WorkerProcess } from '../../support/worker-process';
 import { reportVerificationSignal } from '../../../src/workflows/messages';
 
@@ -93,6 +95,23 @@ describe('environment lock on the local stack', { timeout: 5 * 60_000 }, () => {
         100,
       );
       assert.equal(w.stage, 'waiting-environment');
+      // `harbor-promote list --running --repository …` shows it waiting (the PromotionStage search attribute).
+      await eventually(
+        'list shows 1.0.2 in waiting-environment',
+        async () => {
+          for await (const r of client.workflow.list({
+            query: listQuery({ running: true, repository: service }),
+          }))
+            if (
+              r.workflowId === h2.workflowId &&
+              r.typedSearchAttributes.get(PromotionStage) === 'waiting-environment'
+            )
+              return true;
+          return undefined;
+        },
+        30_000,
+        200,
+      );
       assert.match(
         w.steps.find((s) => s.id === 'staging/acquireEnvironment')!.detail!,
         new RegExp(`waiting for ${service}@1\\.0\\.0 \\(.*\\) to finish staging`),
