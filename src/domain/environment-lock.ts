@@ -27,6 +27,11 @@ export interface LockRequest {
   startedAt: string;
   /** The requester's policy for this environment. */
   policy: ConcurrencyPolicy;
+  /**
+   * A rollback: a decision made when it started, so it ranks by its start time, not by the (older) push
+   * time of the artifact it restores; otherwise any newer build waiting would supersede it at once.
+   */
+  rollback?: true;
 }
 
 /** One line naming a promotion: `myservice@1.0.2 (promote-myservice@1.0.2)`. */
@@ -49,16 +54,17 @@ export function environmentLockId(
 
 const ms = (iso: string | undefined) => (iso === undefined ? NaN : Date.parse(iso));
 
+type Ranked = Pick<LockRequest, 'pushTime' | 'startedAt' | 'promotionId' | 'rollback'>;
+
 /**
- * True when `a` is newer than `b`: a later push time in the source project; equal or unknown push
- * times fall back to start order (later start is newer), then to the promotion id (deterministic).
+ * True when `a` is newer than `b`: a later push time in the source project (a rollback counts from its
+ * start); equal or unknown times fall back to start order (later start is newer), then to the promotion
+ * id (deterministic).
  */
-export function isNewer(
-  a: Pick<LockRequest, 'pushTime' | 'startedAt' | 'promotionId'>,
-  b: Pick<LockRequest, 'pushTime' | 'startedAt' | 'promotionId'>,
-): boolean {
-  const pa = ms(a.pushTime);
-  const pb = ms(b.pushTime);
+export function isNewer(a: Ranked, b: Ranked): boolean {
+  const rank = (r: Ranked) => ms(r.rollback ? r.startedAt : r.pushTime);
+  const pa = rank(a);
+  const pb = rank(b);
   if (!Number.isNaN(pa) && !Number.isNaN(pb) && pa !== pb) return pa > pb;
   const sa = ms(a.startedAt);
   const sb = ms(b.startedAt);

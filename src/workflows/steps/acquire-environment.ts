@@ -39,6 +39,7 @@ export const acquireEnvironment = defineStep({
       ...(run.rec.pushTime && { pushTime: run.rec.pushTime }),
       startedAt: info.startTime.toISOString(),
       policy: concurrencyOf(env),
+      ...(run.input.rollback && { rollback: true as const }),
     };
     const { lockId } = await call('requestEnvironment', `ask for ${env.name}`, {
       project: env.project,

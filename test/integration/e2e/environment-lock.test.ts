@@ -4,6 +4,8 @@
  * and the older one either superseded or refused as WouldRegress, never moving an overlay backwards.
  *  - with an older promotion holding staging, 1.0.1 and 1.0.2 both wait: 1.0.1 is Superseded (default
  *    policy), having changed nothing in staging;
+ *  - with `concurrency: queue`, 1.0.1 arriving while 1.0.2 holds staging (waits, then) is refused as
+ *    WouldRegress naming both digests, and nothing of it reaches platform-staging;
  *  - with nothing in the way, whichever reaches staging first writes first; the older one either finishes
  *    before the newer one writes, or is refused as WouldRegress. Either way the overlays end at 1.0.2 and
  *    their history only moves forward.
@@ -24,6 +26,7 @@ import {
   pushInOrder,
   seedOverlays,
 } from '../../support/environment-lock';
+import { HarborAdmin } from '../../support/harbor';
 import { ImagePusher } from '../../support/images';
 import { stackPipeline, startPromotion, status, waitForStatus } from '../../support/promotions';
 import { connectClient, eventually } from '../../support/temporal';
@@ -37,6 +40,7 @@ const RUN = Date.now().toString(36);
 const HOST = new URL(env.HARBOR_URL!).host;
 const LOGS = mkdtempSync(join(tmpdir(), `lock-${RUN}-`));
 const pusher = new ImagePusher(env);
+const admin = new HarborAdmin(env);
 let client: Client;
 let worker: WorkerProcess;
 
@@ -131,9 +135,32 @@ describe('environment lock on the local stack', { timeout: 5 * 60_000 }, () => {
         (await status(h1)).steps.find((s) => s.id === 'staging/copyToEnvironment')?.state,
         'pending',
       );
+      assert.equal(
+        await admin.digestOf('platform-staging', service, v1!.digest),
+        undefined,
+        '1.0.1 never copied',
+      );
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- worker output ---\n${worker.output().slice(-4000)}`);
     }
+  });
+
+  it('queue: 1.0.1 arriving while 1.0.2 holds staging is refused as WouldRegress, copying nothing', async () => {
+    const service = `lock-q-${RUN}`;
+    await seedOverlays(env.GITOPS_REPO_URL!, [service], HOST, `lock ${RUN}`);
+    const [v1, v2] = await pushInOrder(pusher, service, ['1.0.1', '1.0.2']);
+    const queued = pipeline(service);
+    queued.environments[1]!.concurrency = 'queue';
+    queued.environments[2]!.concurrency = 'queue';
+    const h2 = await start(service, '1.0.2', queued);
+    await waitForStatus(h2, 'copying into staging', (s) => s.stage === 'copying', 120_000, 50);
+    const h1 = await start(service, '1.0.1', queued);
+    const refused = await outcome(h1);
+    assert.equal(refused.type, 'WouldRegress', refused.message);
+    assert.ok(refused.message.includes(v1!.digest) && refused.message.includes(v2!.digest), refused.message);
+    assert.equal((await outcome(h2)).type, 'completed');
+    assert.equal(await admin.digestOf('platform-staging', service, v1!.digest), undefined, 'nothing copied');
+    assert.equal(await pinnedDigest(env.GITOPS_REPO_URL!, overlayPaths(service).staging), v2!.digest);
   });
 
   it('1.0.1 and 1.0.2 started together: 1.0.2 ends in every overlay, no overlay ever moves backwards', async () => {

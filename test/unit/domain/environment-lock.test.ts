@@ -38,6 +38,14 @@ describe('isNewer', () => {
     assert.equal(isNewer(newer, older), true);
     assert.equal(isNewer(older, newer), false);
   });
+  it('a rollback ranks by when it started, not by the push time of the build it restores', () => {
+    const rollback = req('1.0.0', T(0), { startedAt: T(30), rollback: true });
+    assert.equal(isNewer(rollback, req('1.0.2', T(20), { startedAt: T(25) })), true);
+    assert.equal(isNewer(req('1.0.3', T(40), { startedAt: T(41) }), rollback), true);
+    const waiting: LockQueue = { holder: req('0.9.0', T(0)), waiting: [req('1.0.2', T(20))] };
+    assert.deepEqual(ids(admit(waiting, rollback).queue), { holder: '0.9.0', waiting: ['1.0.0'] });
+  });
+
   it('equal or unknown push times fall back to start order, then to the promotion id', () => {
     assert.equal(isNewer(req('a', T(1), { startedAt: T(9) }), req('b', T(1), { startedAt: T(8) })), true);
     assert.equal(
