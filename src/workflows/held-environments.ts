@@ -27,24 +27,37 @@ export class HeldEnvironments {
     });
   }
 
+  /** Lock ids already given back. */
+  private readonly released = new Set<string>();
+
   /** Gives the environment back (a lock that is gone has nothing to release: that is not an error). */
   async release(environment: string): Promise<boolean> {
     const lockId = this.asked.get(environment);
     if (lockId === undefined) return false;
     this.asked.delete(environment);
+    await this.releaseLock(lockId);
+    return true;
+  }
+
+  private async releaseLock(lockId: string): Promise<void> {
+    this.released.add(lockId);
     const { workflowId, runId } = workflowInfo();
     try {
       await getExternalWorkflowHandle(lockId).signal(releaseSignal, { promotionId: workflowId, runId });
     } catch (err) {
       log.info(`release of ${lockId}: ${(err as Error).message}`);
     }
-    return true;
   }
 
-  /** Releases every environment asked for, even while the promotion is being cancelled. */
+  /**
+   * Releases every environment asked for, even while the promotion is being cancelled; also a lock that
+   * answered while its requestEnvironment was cut short (its id is known only from the notice).
+   */
   releaseAll(): Promise<void> {
     return CancellationScope.nonCancellable(async () => {
       for (const env of [...this.asked.keys()]) await this.release(env);
+      for (const [lockId, n] of this.notices)
+        if (!this.released.has(lockId) && n.kind !== 'superseded') await this.releaseLock(lockId);
     });
   }
 }
