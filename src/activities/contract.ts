@@ -6,6 +6,7 @@
  */
 
 // The shared vocabulary lives in src/domain (pure, no Temporal); re-exported so activities keep one import.
+import type { LockRequest } from '../domain/environment-lock.js';
 import type { ArtifactRef } from '../domain/image-ref.js';
 import type {
   CopyResult,
@@ -40,6 +41,8 @@ export interface ResolvedArtifact {
   /** The manifest media type; an image index keeps the index digest. */
   manifestMediaType: string;
   tags: string[];
+  /** Harbor's `push_time` of the artifact in that project (absent in histories recorded before it). */
+  pushTime?: string;
 }
 
 export interface EnsureScannedInput {
@@ -91,6 +94,26 @@ export interface VerifyDigestsInput {
   /** Optional: also require that this tag resolves to `digest` in every project. */
   tag?: string;
 }
+/**
+ * Ask the environment's lock workflow for the environment (signal-with-start; idempotent per run). The
+ * activity names the lock (environmentLockId with its task queue) and returns the id, so the workflow
+ * keeps it from history rather than computing it from anything a replay could see differently.
+ */
+export interface RequestEnvironmentInput {
+  project: string;
+  repository: string;
+  overlayPath?: string;
+  request: LockRequest;
+}
+export interface WorkflowRunRef {
+  workflowId: string;
+  runId: string;
+}
+export interface ReadOverlayPinInput {
+  overlayPath: string;
+  imageName: string;
+}
+
 export interface PromotionActivities {
   resolveDigest(input: ResolveDigestInput): Promise<ResolvedArtifact>;
   ensureScanned(input: EnsureScannedInput): Promise<ScanSummary>;
@@ -109,6 +132,13 @@ export interface PromotionActivities {
   checkApprovalSignature(input: CheckApprovalSignatureInput): Promise<ApprovalSignatureResult>;
   /** POSTs one event to the pipeline's webhooks (src/activities/notify.ts); a failed delivery is a result. */
   sendNotification(input: SendNotificationInput): Promise<NotificationDelivery[]>;
+  /** `push_time` of an artifact, `found: false` when the project does not hold it (never fails on 404). */
+  readPushTime(input: { artifact: ArtifactRef }): Promise<{ found: boolean; pushTime?: string }>;
+  /** The digest an overlay pins for `imageName` now (undefined: none yet). */
+  readOverlayPin(input: ReadOverlayPinInput): Promise<{ digest?: string }>;
+  requestEnvironment(input: RequestEnvironmentInput): Promise<{ lockId: string }>;
+  /** For the lock: is this run of a promotion still running? (A terminated holder never releases.) */
+  isWorkflowRunning(input: WorkflowRunRef): Promise<{ running: boolean; status: string }>;
 }
 
 export interface ReadAllowedSignersInput {

@@ -12,11 +12,12 @@ import type {
   AllowedSignersFile,
   OverlayResult,
   ReadAllowedSignersInput,
+  ReadOverlayPinInput,
   UpdateOverlayInput,
 } from './contract.js';
 import type { Deps } from './deps.js';
 import { nonRetryable, retryable } from './failures.js';
-import { setOverlayImage } from './overlay.js';
+import { readOverlayImage, setOverlayImage } from './overlay.js';
 import { runProcess, ToolError, type RunResult } from './process.js';
 import { toolOutputSays } from './tool-output.js';
 import { checkDigest } from './validate.js';
@@ -93,12 +94,7 @@ export function gitopsActivities(d: Deps) {
 
   async function update(input: UpdateOverlayInput): Promise<OverlayResult> {
     checkDigest(input.digest);
-    const rel = normalize(input.overlayPath);
-    if (isAbsolute(rel) || rel.startsWith('..'))
-      throw nonRetryable(
-        FailureType.InvalidInput,
-        `overlayPath must stay inside the repository: ${input.overlayPath}`,
-      );
+    const rel = checkedPath(input.overlayPath);
     for (let attempt = 1; ; attempt++) {
       await sync();
       const file = join(repoDir, rel);
@@ -139,20 +135,16 @@ export function gitopsActivities(d: Deps) {
     }
   }
 
-  function updateOverlay(input: UpdateOverlayInput): Promise<OverlayResult> {
-    const run = queue.then(() => update(input));
-    queue = run.catch(() => undefined);
-    return run;
+  function checkedPath(path: string, field = 'overlayPath'): string {
+    const rel = normalize(path);
+    if (isAbsolute(rel) || rel.startsWith('..'))
+      throw nonRetryable(FailureType.InvalidInput, `${field} must stay inside the repository: ${path}`);
+    return rel;
   }
 
   /** An approval gate's allowed_signers file at the branch head (serialised with updateOverlay: one clone). */
   async function read(input: ReadAllowedSignersInput): Promise<AllowedSignersFile> {
-    const rel = normalize(input.path);
-    if (isAbsolute(rel) || rel.startsWith('..'))
-      throw nonRetryable(
-        FailureType.InvalidInput,
-        `${input.environment}: approval.allowedSignersFile must stay inside the repository: ${input.path}`,
-      );
+    const rel = checkedPath(input.path, `${input.environment}: approval.allowedSignersFile`);
     await sync();
     const text = await readFile(join(repoDir, rel), 'utf8').catch(() => {
       throw nonRetryable(
@@ -163,11 +155,37 @@ export function gitopsActivities(d: Deps) {
     return { path: input.path, text, commit: await head() };
   }
 
-  function readAllowedSigners(input: ReadAllowedSignersInput): Promise<AllowedSignersFile> {
-    const run = queue.then(() => read(input));
-    queue = run.catch(() => undefined);
-    return run;
+  /** What the overlay pins now, read from the remote branch head (the environment lock's regress check). */
+  async function readPin(input: ReadOverlayPinInput): Promise<{ digest?: string }> {
+    const rel = checkedPath(input.overlayPath);
+    await sync();
+    const source = await readFile(join(repoDir, rel), 'utf8').catch(() => {
+      throw nonRetryable(
+        FailureType.InvalidInput,
+        `${input.overlayPath} does not exist on ${cfg.gitopsBranch} of the GitOps repository`,
+      );
+    });
+    let pin;
+    try {
+      pin = readOverlayImage(source, input.imageName);
+    } catch (err) {
+      throw nonRetryable(FailureType.InvalidInput, `${input.overlayPath}: ${(err as Error).message}`);
+    }
+    return typeof pin?.digest === 'string' ? { digest: pin.digest } : {};
   }
 
-  return { updateOverlay, readAllowedSigners };
+  /** One git operation at a time per process: they share the clone. */
+  function serialised<I, O>(fn: (i: I) => Promise<O>): (i: I) => Promise<O> {
+    return (i) => {
+      const run = queue.then(() => fn(i));
+      queue = run.catch(() => undefined);
+      return run;
+    };
+  }
+
+  return {
+    updateOverlay: serialised(update),
+    readOverlayPin: serialised(readPin),
+    readAllowedSigners: serialised(read),
+  };
 }

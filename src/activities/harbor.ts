@@ -63,7 +63,26 @@ export function harborActivities(d: Deps) {
         digest: a.digest,
         manifestMediaType: a.manifest_media_type ?? a.media_type ?? '',
         tags: (a.tags ?? []).map((t) => t.name),
+        ...(a.push_time && { pushTime: a.push_time }),
       };
+    });
+  }
+
+  /** The push time the environment locks compare ("newer"); a missing artifact is an answer, not a failure. */
+  async function readPushTime(input: {
+    artifact: ArtifactRef;
+  }): Promise<{ found: boolean; pushTime?: string }> {
+    const { project, repository, digest } = input.artifact;
+    checkArtifact(input.artifact);
+    const name = `${project}/${repository}@${digest}`;
+    return mapFailures({ action: `read push time of ${name}`, need: READ(project) }, user, async () => {
+      try {
+        const a = await d.api.getArtifact(project, repository, digest, { withTag: false }, signal());
+        return { found: true, ...(a.push_time && { pushTime: a.push_time }) };
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return { found: false };
+        throw err;
+      }
     });
   }
 
@@ -179,7 +198,7 @@ export function harborActivities(d: Deps) {
     );
   }
 
-  return { resolveDigest, ensureScanned, readProjectPolicy, checkPullable };
+  return { resolveDigest, readPushTime, ensureScanned, readProjectPolicy, checkPullable };
 }
 
 /**

@@ -13,6 +13,7 @@ import { approvalActivities } from './approvals.js';
 import { copyActivity } from './copy.js';
 import { cosignActivities } from './cosign.js';
 import { doctorActivities } from './doctor.js';
+import { environmentLockActivities } from './environment-lock.js';
 import type { Deps, Secrets } from './deps.js';
 import { gitopsActivities } from './gitops.js';
 import { harborActivities, verifyDigestsActivity } from './harbor.js';
@@ -78,6 +79,7 @@ export function buildActivities(
     ...verificationActivities(d),
     ...approvalActivities(),
     ...notifyActivities(),
+    ...environmentLockActivities(),
   };
   return { activities, doctor: doctorActivities(d), connection: conn, redactor };
 }

@@ -15,6 +15,13 @@ export const FailureType = {
   ApprovalRejected: 'ApprovalRejected',
   ApprovalExpired: 'ApprovalExpired',
   /**
+   * A newer promotion of the same repository arrived while this one waited for an environment
+   * (`concurrency: supersede`): it stopped there, having changed nothing in that environment.
+   */
+  Superseded: 'Superseded',
+  /** Moving the environment's overlay would pin an artifact pushed earlier than the one it pins now. */
+  WouldRegress: 'WouldRegress',
+  /**
    * Harbor answered in a shape this client cannot read (a field of another type, a body that is not JSON).
    * The same Harbor answers the same way on every retry, so it fails at once and names the endpoint, the
    * field and Harbor's version: upgrade harbor-promote or report it.

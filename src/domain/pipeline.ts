@@ -22,6 +22,7 @@ import {
 } from './image-ref.js';
 import { FreezeList } from './freeze.js';
 import { WebhookSpec } from './notify.js';
+import { CONCURRENCY_POLICIES, DEFAULT_CONCURRENCY, type ConcurrencyPolicy } from './environment-lock.js';
 import { THRESHOLDS } from './severity.js';
 import { keysOf, parseAllowedSignerLine } from './approval-statement.js';
 
@@ -207,6 +208,16 @@ export const EnvironmentSpec = z.strictObject({
   soak: Duration.optional(),
   /** Freeze windows: no copy into this environment while one is open (besides the pipeline-wide ones). */
   freeze: FreezeList.optional(),
+  /**
+   * Promotions of one repository write an environment one at a time; while one writes, the others wait.
+   * `supersede` (default): a waiting promotion ends as `Superseded` when a newer one arrives; `queue`:
+   * they wait their turn. Absent means `supersede` (concurrencyOf); not allowed on the source.
+   */
+  concurrency: z
+    .enum(CONCURRENCY_POLICIES, {
+      error: `must be "supersede" (a newer promotion replaces a waiting one; the default) or "queue" (each waits its turn)`,
+    })
+    .optional(),
 });
 
 export const PipelineSchema = z
@@ -257,7 +268,7 @@ export const PipelineSchema = z
     });
     // The first environment is the source: the image is already there, nothing is copied into it.
     const src = p.environments[0];
-    for (const key of ['approval', 'overlay', 'verification', 'soak', 'freeze'] as const)
+    for (const key of ['approval', 'overlay', 'verification', 'soak', 'freeze', 'concurrency'] as const)
       if (src?.[key] !== undefined)
         ctx.addIssue({
           code: 'custom',
@@ -281,6 +292,11 @@ export function scanMode(env: Environment): ScanMode {
 /** Poll interval and deadline of the scan gate (the defaults when it is off, for code that needs numbers). */
 export function scanSettings(env: Environment): ScanSettings {
   return env.scan === false ? { timeout: '30m', pollInterval: '15s' } : env.scan;
+}
+
+/** The environment's `concurrency` policy (default `supersede`). */
+export function concurrencyOf(env: Environment): ConcurrencyPolicy {
+  return env.concurrency ?? DEFAULT_CONCURRENCY;
 }
 
 /** Repository of `env` for a promotion of `repository`. */
@@ -371,6 +387,7 @@ const KNOWN_KEYS = [
   'secretEnv',
   'attempts',
   'rollback',
+  'concurrency',
 ];
 /** Keys people reach for that belong to the worker. */
 const WORKER_KEYS = /^(harbor(Url|_url)?|url|credentials?|username|user|password|token|robot|secret|auth)$/i;

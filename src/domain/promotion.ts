@@ -28,6 +28,11 @@ export const PromotionInputSchema = z
     targetEnvironment: EnvironmentName.optional(),
     /** Who started it (shown in the record); not an authority for anything. */
     requestedBy: z.string().max(128).optional(),
+    /**
+     * A rollback: it may move an overlay to an artifact pushed earlier than the one the overlay pins now
+     * (every other promotion ends as `WouldRegress` there). It still takes each environment's lock.
+     */
+    rollback: z.literal(true, { error: 'must be `true` when present' }).optional(),
   })
   .superRefine((input, ctx) => {
     const names = input.pipeline.environments.map((e) => e.name);
@@ -145,12 +150,14 @@ export const STEP_NAMES = [
   'sign',
   'approvalGate',
   'awaitFreezeWindow',
+  'acquireEnvironment',
   'copyToEnvironment',
   'rescanAndDetectQuarantine',
   'checkDigestAndSignature',
   'updateOverlay',
   'verificationGate',
   'soak',
+  'releaseEnvironment',
   'proveFinalState',
   'checkRollbackTarget',
   'recordRollback',
@@ -255,6 +262,8 @@ export interface PromotionRecord {
   /** The pinned digest: every step after resolve used this and nothing else. */
   digest: string;
   manifestMediaType: string;
+  /** `push_time` of the digest in the source project (what "newer" means for the environment locks). */
+  pushTime?: string;
   environments: string[];
   requestedBy?: string;
   startedAt: string;

@@ -48,6 +48,10 @@ const OPTIONS: Record<keyof PromotionActivities, ActivityOptions> = {
     heartbeatTimeout: '30s',
     retry: { ...RETRY, maximumAttempts: 2 },
   },
+  readPushTime: QUICK,
+  readOverlayPin: TOOL,
+  requestEnvironment: QUICK,
+  isWorkflowRunning: QUICK,
 };
 
 /**

@@ -2,3 +2,4 @@
 export { promoteImage } from './promotion.js';
 export { pipelineDoctor } from './doctor.js';
 export { rollbackImage } from './rollback.js';
+export { environmentLock } from './environment-lock.js';

@@ -78,6 +78,7 @@ export type Stage =
   | 'signing'
   | 'awaiting-approval'
   | 'frozen'
+  | 'waiting-environment'
   | 'copying'
   | 'checking'
   | 'deploying'
@@ -85,13 +86,15 @@ export type Stage =
   | 'soaking'
   | 'proving'
   | 'recording'
+  | 'releasing'
   | 'completed'
   | 'failed'
   | 'cancelled';
 
 /** The gate a promotion is blocked on, and what moves it. */
 export interface PendingGate {
-  kind: 'approval' | 'verification' | 'soak' | 'scan' | 'freeze';
+  /** `environment`: another promotion of the repository is writing to the environment (no human needed). */
+  kind: 'approval' | 'verification' | 'soak' | 'scan' | 'freeze' | 'environment';
   environment: string;
   /** Human sentence: "2 more approvals from alice, bob, carol". */
   needs: string;

@@ -6,15 +6,7 @@
  * order live in steps/table.ts: the plan shown by `status` and this execution both come from it.
  * After resolveAndPin only the pinned digest is used, so a tag moved meanwhile changes nothing.
  */
-import {
-  allHandlersFinished,
-  ApplicationFailure,
-  CancellationScope,
-  condition,
-  isCancellation,
-  patched,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../domain/failures.js';
 import { durationLimitProblems } from '../domain/pipeline.js';
 import {
@@ -25,11 +17,10 @@ import {
   type ValidPromotionInput,
 } from '../domain/promotion.js';
 import { installHandlers } from './approvals.js';
-import { notify, settleNotifications } from './notify.js';
+import { runPlan } from './run-plan.js';
 import { installUnfreezeHandler } from './unfreeze.js';
 import { PromotionState } from './state.js';
 import { PromotionRun } from './steps/context.js';
-import { describeFailure } from './steps/failure.js';
 import { planSteps } from './steps/table.js';
 
 export type { PromotionInput, PromotionRecord } from '../domain/promotion.js';
@@ -38,40 +29,16 @@ export { describeFailure } from './steps/failure.js';
 export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord> {
   const input = validated(raw);
   const envs = plannedEnvironments(input);
-  const plan = planSteps(envs);
+  // Versioned: promotions started before the environment locks plan without their steps (table.ts).
+  const environmentLock = patched('environment-lock');
+  const plan = planSteps(envs, { environmentLock });
   const st = new PromotionState(workflowInfo().workflowId, input, envs, plan);
   const run = new PromotionRun(st, input, envs);
   installHandlers(st);
   installUnfreezeHandler(st);
+  run.locks.install();
   st.publish();
-  try {
-    for (const { unit, env, index } of plan)
-      await unit.execute({ run, env, index, ...(index > 0 && { previous: envs[index - 1] }) });
-    st.stage = 'completed';
-    st.publish();
-    notify(run, 'completed', envs[envs.length - 1]);
-    await condition(allHandlersFinished);
-    await settleNotifications(run);
-    return run.record();
-  } catch (err) {
-    st.stage = isCancellation(err) ? 'cancelled' : 'failed';
-    for (const s of st.steps)
-      if (s.state === 'running' || s.state === 'waiting')
-        st.finish(s.id, isCancellation(err) ? 'cancelled' : 'failed');
-    const f = describeFailure(err);
-    st.failure = isCancellation(err) ? 'cancelled' : `${f.type}: ${f.message}`;
-    st.publish();
-    if (!isCancellation(err)) {
-      // A failure with its own event (the lock's `Superseded`) is announced as that, not as `failed`.
-      notify(run, f.type === 'Superseded' ? 'superseded' : 'failed', st.currentEnvironment, {
-        failure: st.failure,
-        failureType: f.type,
-      });
-      // In a scope the cancellation cannot reach: the deliveries already under way finish either way.
-      await CancellationScope.nonCancellable(() => settleNotifications(run));
-    }
-    throw err;
-  }
+  return runPlan(run, plan, { completedEvent: 'completed' });
 }
 
 function validated(raw: PromotionInput): ValidPromotionInput {

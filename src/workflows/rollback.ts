@@ -6,13 +6,7 @@
  * run by the same step runner, in the order of ROLLBACK_STEPS (steps/table.ts); `status`, `watch`,
  * `approve` and `reject` work on it as on a promotion (same state, same handlers).
  */
-import {
-  allHandlersFinished,
-  ApplicationFailure,
-  condition,
-  isCancellation,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../domain/failures.js';
 import type { PromotionRecord, ValidPromotionInput } from '../domain/promotion.js';
 import {
@@ -24,7 +18,7 @@ import {
 import { installHandlers } from './approvals.js';
 import { PromotionState } from './state.js';
 import { PromotionRun } from './steps/context.js';
-import { describeFailure } from './steps/failure.js';
+import { runPlan } from './run-plan.js';
 import { planRollback } from './steps/table.js';
 
 export type { RollbackInput } from '../domain/rollback.js';
@@ -38,9 +32,11 @@ export async function rollbackImage(raw: RollbackInput): Promise<PromotionRecord
     repository: input.repository,
     reference: input.tag ?? input.to,
     targetEnvironment: env.name,
+    rollback: true, // the environment lock lets it move the overlay back
     ...(input.requestedBy && { requestedBy: input.requestedBy }),
   };
-  const plan = planRollback(env, index);
+  // Versioned: rollbacks started before the environment locks plan without their steps (table.ts).
+  const plan = planRollback(env, index, { environmentLock: patched('environment-lock') });
   const st = new PromotionState(workflowInfo().workflowId, as, [env], plan);
   st.retryCommand = `harbor-promote rollback ${input.repository} --env ${env.name} --to ${input.to} --pipeline <file>`;
   const run = new PromotionRun(st, as, [env]);
@@ -52,23 +48,9 @@ export async function rollbackImage(raw: RollbackInput): Promise<PromotionRecord
   run.rec.kind = 'rollback';
   run.rec.digest = input.to;
   installHandlers(st);
+  run.locks.install();
   st.pin(input.to); // the digest is known from the start: status and visibility show it
-  try {
-    for (const { unit } of plan) await unit.execute({ run, env, index });
-    st.stage = 'completed';
-    st.publish();
-    await condition(allHandlersFinished);
-    return run.record();
-  } catch (err) {
-    st.stage = isCancellation(err) ? 'cancelled' : 'failed';
-    for (const s of st.steps)
-      if (s.state === 'running' || s.state === 'waiting')
-        st.finish(s.id, isCancellation(err) ? 'cancelled' : 'failed');
-    const f = describeFailure(err);
-    st.failure = isCancellation(err) ? 'cancelled' : `${f.type}: ${f.message}`;
-    st.publish();
-    throw err;
-  }
+  return runPlan(run, plan, { completedEvent: 'rolled-back' });
 }
 
 function validated(raw: RollbackInput): ValidRollbackInput {

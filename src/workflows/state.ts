@@ -106,7 +106,12 @@ export class PromotionState {
   start(id: string, stage: Stage, env: string | undefined, detail: string): void {
     const s = this.step(id);
     s.state =
-      stage === 'awaiting-approval' || stage === 'soaking' || stage === 'frozen' ? 'waiting' : 'running';
+      stage === 'awaiting-approval' ||
+      stage === 'soaking' ||
+      stage === 'frozen' ||
+      stage === 'waiting-environment'
+        ? 'waiting'
+        : 'running';
     s.startedAt ??= now(); // a step resumed after a sub-step keeps its first start
     s.finishedAt = undefined;
     s.detail = detail;

@@ -15,6 +15,7 @@ import {
 import type { WorkflowHandle } from '@temporalio/client';
 import { approvalActivities } from '../../src/activities/approvals.js';
 import type { PromotionActivities, ScanSummary } from '../../src/activities/contract.js';
+import { environmentLockActivities } from '../../src/activities/environment-lock.js';
 import type { PipelineFile } from '../../src/domain/pipeline.js';
 import type { PromotionInput } from '../../src/domain/promotion.js';
 import { PROMOTION_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
@@ -157,6 +158,10 @@ export function mockActivities(over: Partial<PromotionActivities> = {}): {
         signed: Boolean(t.secretEnv),
         at: new Date().toISOString(),
       })),
+    readPushTime: async () => ({ found: true, pushTime: '2026-01-01T00:00:00.000Z' }),
+    readOverlayPin: async () => ({}),
+    // The real ones: they only talk to the test server (signal-with-start, describe).
+    ...environmentLockActivities({ checkIntervalMs: 500, idleMs: 2_000 }),
   };
   const acts = {} as Record<string, unknown>;
   for (const name of Object.keys(base) as (keyof PromotionActivities)[]) {

@@ -35,11 +35,16 @@ async function approveAndReport(h: WorkflowHandle): Promise<void> {
   await h.signal(reportVerificationSignal, { environment: 'production', passed: true });
 }
 
+/** The `optional-scans` patch markers (other patches, e.g. `environment-lock`, are recorded too). */
 async function patchMarkers(h: WorkflowHandle): Promise<string[]> {
   const history = await h.fetchHistory();
   return (history.events ?? [])
     .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
-    .map((e) => JSON.stringify(e.markerRecordedEventAttributes?.details ?? {}));
+    .map((e) => JSON.stringify(e.markerRecordedEventAttributes?.details ?? {}))
+    .filter((d) => {
+      const data = /"data":"([^"]+)"/.exec(d)?.[1];
+      return data !== undefined && Buffer.from(data, 'base64').toString().includes('"optional-scans"');
+    });
 }
 
 /** harbor-sim / Harbor without any scanner: ensureScanned's non-retryable failure with `noScanner`. */

@@ -58,8 +58,10 @@ describe('rollback workflow', () => {
     assert.deepEqual(planned, [
       'production/checkRollbackTarget',
       'production/approvalGate',
+      'production/acquireEnvironment',
       'production/updateOverlay',
       'production/verificationGate',
+      'production/releaseEnvironment',
       'recordRollback',
     ]);
     assert.ok(listed.includes(r.handle.workflowId), `list did not show it: ${listed.join(', ')}`);
@@ -154,8 +156,10 @@ describe('rollback workflow', () => {
         [
           ['production/checkRollbackTarget', 'failed'],
           ['production/approvalGate', 'pending'],
+          ['production/acquireEnvironment', 'pending'],
           ['production/updateOverlay', 'pending'],
           ['production/verificationGate', 'pending'],
+          ['production/releaseEnvironment', 'pending'],
           ['recordRollback', 'pending'],
         ],
       );

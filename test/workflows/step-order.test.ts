@@ -33,18 +33,22 @@ const RUNBOOK = [
   'dev/resolveAndPin',
   'dev/awaitScanAndGate',
   'dev/sign',
+  'staging/acquireEnvironment',
   'staging/copyToEnvironment',
   'staging/rescanAndDetectQuarantine',
   'staging/checkDigestAndSignature',
   'staging/updateOverlay',
   'staging/verificationGate',
   'staging/soak',
+  'staging/releaseEnvironment',
   'production/approvalGate',
+  'production/acquireEnvironment',
   'production/copyToEnvironment',
   'production/rescanAndDetectQuarantine',
   'production/checkDigestAndSignature',
   'production/updateOverlay',
   'production/verificationGate',
+  'production/releaseEnvironment',
   'proveFinalState',
 ];
 
@@ -58,17 +62,25 @@ describe('step order', () => {
     assert.ok(promotionOnly.length > 0 && new Set(ROLLBACK_STEPS).size === ROLLBACK_STEPS.length);
   });
 
-  it('a rollback plan: check the target, the gate, the overlay, verification, the record', () => {
+  it('a rollback plan: check the target, the gate, the lock around overlay and verification, the record', () => {
     const envs = PipelineSchema.parse(testPipeline()).environments;
+    const plan = [
+      'production/checkRollbackTarget',
+      'production/approvalGate',
+      'production/acquireEnvironment',
+      'production/updateOverlay',
+      'production/verificationGate',
+      'production/releaseEnvironment',
+      'recordRollback',
+    ];
     assert.deepEqual(
       planRollback(envs[2]!, 2).map((p) => p.id),
-      [
-        'production/checkRollbackTarget',
-        'production/approvalGate',
-        'production/updateOverlay',
-        'production/verificationGate',
-        'recordRollback',
-      ],
+      plan,
+    );
+    // A rollback started before the environment locks (no `environment-lock` marker) plans without them.
+    assert.deepEqual(
+      planRollback(envs[2]!, 2, { environmentLock: false }).map((p) => p.id),
+      plan.filter((id) => !/\/(acquire|release)Environment$/.test(id)),
     );
   });
 
@@ -90,13 +102,16 @@ describe('step order', () => {
         'dev/resolveAndPin',
         'dev/awaitScanAndGate',
         'dev/sign',
+        'staging/acquireEnvironment',
         'staging/copyToEnvironment',
         'staging/rescanAndDetectQuarantine',
         'staging/checkDigestAndSignature',
+        'staging/releaseEnvironment',
         'proveFinalState',
       ],
     );
-    // Freeze windows (the environment's own or the pipeline's) add the freeze check before the copy.
+    // Freeze windows (the environment's own or the pipeline's) add the freeze check before the lock and copy
+    // (a frozen promotion does not hold the environment).
     const frozen = PipelineSchema.parse(
       testPipeline((p) => {
         p.environments[2]!.freeze = [
@@ -105,10 +120,15 @@ describe('step order', () => {
       }),
     ).environments;
     const withFreeze = [...RUNBOOK];
-    withFreeze.splice(RUNBOOK.indexOf('production/copyToEnvironment'), 0, 'production/awaitFreezeWindow');
+    withFreeze.splice(RUNBOOK.indexOf('production/acquireEnvironment'), 0, 'production/awaitFreezeWindow');
     assert.deepEqual(
       planSteps(frozen).map((p) => p.id),
       withFreeze,
+    );
+    // A promotion started before the environment locks (no `environment-lock` marker) plans without them.
+    assert.deepEqual(
+      planSteps(envs, { environmentLock: false }).map((p) => p.id),
+      RUNBOOK.filter((id) => !/\/(acquire|release)Environment$/.test(id)),
     );
     // A target environment cuts the plan after it.
     const toStaging = PromotionInputSchema.parse(input(testPipeline(), { targetEnvironment: 'staging' }));

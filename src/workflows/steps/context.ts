@@ -6,6 +6,7 @@ import type { ArtifactRef, CopyResult } from '../../activities/contract.js';
 import { isDigest } from '../../domain/image-ref.js';
 import { repositoryIn, type Environment } from '../../domain/pipeline.js';
 import type { PromotionRecord, ValidPromotionInput } from '../../domain/promotion.js';
+import { HeldEnvironments } from '../held-environments.js';
 import type { PromotionState } from '../state.js';
 
 type RecordSoFar = Omit<
@@ -25,6 +26,8 @@ export class PromotionRun {
   readonly notScanned: Record<string, string> = {};
   /** Environments where Harbor has no scanner: there prevent_vul blocks nothing (for the pull prediction). */
   readonly noScanner = new Set<string>();
+  /** The environment locks asked for and not yet released (acquireEnvironment/releaseEnvironment). */
+  readonly locks = new HeldEnvironments();
   readonly rec: RecordSoFar;
   /**
    * Set when this run is a rollback (`harbor-promote rollback`): the overlay commit says so. Steps that

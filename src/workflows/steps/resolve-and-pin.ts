@@ -29,6 +29,7 @@ export const resolveAndPin = defineStep({
   record(r, { run }) {
     run.rec.digest = r.digest;
     run.rec.manifestMediaType = r.manifestMediaType;
+    if (r.pushTime) run.rec.pushTime = r.pushTime;
     run.st.pin(r.digest);
   },
 });

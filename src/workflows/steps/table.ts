@@ -5,6 +5,7 @@
  * one row here.
  */
 import type { Environment } from '../../domain/pipeline.js';
+import { acquireEnvironment } from './acquire-environment.js';
 import { approvalGate } from './approval-gate.js';
 import { awaitFreezeWindow } from './await-freeze-window.js';
 import { awaitScanAndGate } from './await-scan-and-gate.js';
@@ -12,6 +13,7 @@ import { checkDigestAndSignature } from './check-digest-and-signature.js';
 import { checkRollbackTarget } from './check-rollback-target.js';
 import { copyToEnvironment } from './copy-to-environment.js';
 import { proveFinalState } from './prove-final-state.js';
+import { releaseEnvironment } from './release-environment.js';
 import { rescanAndDetectQuarantine } from './rescan-and-detect-quarantine.js';
 import { recordRollback } from './record-rollback.js';
 import { resolveAndPin } from './resolve-and-pin.js';
@@ -28,13 +30,21 @@ export const SOURCE_STEPS: readonly StepUnit[] = [resolveAndPin, awaitScanAndGat
 export const DESTINATION_STEPS: readonly StepUnit[] = [
   approvalGate,
   awaitFreezeWindow,
+  acquireEnvironment,
   copyToEnvironment,
   rescanAndDetectQuarantine,
   checkDigestAndSignature,
   updateOverlay,
   verificationGate,
   soak,
+  releaseEnvironment,
 ];
+
+/**
+ * Steps added by the `environment-lock` patch: promotions started before it (their histories have no
+ * marker) plan without them, so they replay and run on as they started.
+ */
+const ENVIRONMENT_LOCK_STEPS: readonly StepUnit[] = [acquireEnvironment, releaseEnvironment];
 
 /** Once, after the last environment. */
 export const FINAL_STEPS: readonly StepUnit[] = [proveFinalState];
@@ -42,15 +52,16 @@ export const FINAL_STEPS: readonly StepUnit[] = [proveFinalState];
 /**
  * A rollback (`harbor-promote rollback`), all in the one environment it re-points: check the target digest,
  * pass the approval gate (left out with `rollback: { approval: false }`), point the overlay back, verify,
- * record. The environment lock goes around the overlay update and the verification, as in a promotion: its
- * acquire row between approvalGate and updateOverlay, its release row after verificationGate. A rollback
- * never moves "forwards only": a step with that check skips it when `ctx.run.rollback` is set.
+ * record. The environment lock goes around the overlay update and the verification, as in a promotion
+ * (its input says `rollback: true`, so the lock lets it move the overlay back).
  */
 export const ROLLBACK_STEPS: readonly StepUnit[] = [
   checkRollbackTarget,
   approvalGate,
+  acquireEnvironment,
   updateOverlay,
   verificationGate,
+  releaseEnvironment,
   recordRollback,
 ];
 
@@ -63,11 +74,18 @@ export interface PlannedStep {
   index: number;
 }
 
-/** Every step this promotion runs, in the order it runs them. */
-export function planSteps(envs: readonly Environment[]): PlannedStep[] {
+/**
+ * Every step this promotion runs, in the order it runs them. `environmentLock: false` leaves out the
+ * environment lock steps (a promotion that started before them).
+ */
+export function planSteps(
+  envs: readonly Environment[],
+  opts: { environmentLock?: boolean } = {},
+): PlannedStep[] {
   const plan: PlannedStep[] = [];
+  const skipped = opts.environmentLock === false ? ENVIRONMENT_LOCK_STEPS : [];
   const add = (unit: StepUnit, env: Environment, index: number) => {
-    if (unit.when(env)) plan.push({ id: stepId(unit, env), unit, env, index });
+    if (unit.when(env) && !skipped.includes(unit)) plan.push({ id: stepId(unit, env), unit, env, index });
   };
   envs.forEach((env, i) => (i === 0 ? SOURCE_STEPS : DESTINATION_STEPS).forEach((u) => add(u, env, i)));
   FINAL_STEPS.forEach((u) => add(u, envs[envs.length - 1]!, envs.length - 1));
@@ -75,8 +93,13 @@ export function planSteps(envs: readonly Environment[]): PlannedStep[] {
 }
 
 /** Every step a rollback in `env` (at position `index` of the pipeline) runs, in order. */
-export function planRollback(env: Environment, index: number): PlannedStep[] {
-  return ROLLBACK_STEPS.filter((u) => u.when(env)).map((unit) => ({
+export function planRollback(
+  env: Environment,
+  index: number,
+  opts: { environmentLock?: boolean } = {},
+): PlannedStep[] {
+  const skipped = opts.environmentLock === false ? ENVIRONMENT_LOCK_STEPS : [];
+  return ROLLBACK_STEPS.filter((u) => u.when(env) && !skipped.includes(u)).map((unit) => ({
     id: stepId(unit, env),
     unit,
     env,
