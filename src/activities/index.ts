@@ -9,6 +9,7 @@ import type { ActivityConfig } from './config.js';
 import { resolveConfig } from './config.js';
 import type { PromotionActivities } from './contract.js';
 import type { DoctorActivities } from '../domain/doctor.js';
+import { attestActivities } from './attest.js';
 import { copyActivity } from './copy.js';
 import { cosignActivities } from './cosign.js';
 import { doctorActivities } from './doctor.js';
@@ -74,6 +75,7 @@ export function buildActivities(
     verifyDigests: verifyDigestsActivity(d, cosign.verifySignatures),
     ...gitopsActivities(d),
     ...verificationActivities(d),
+    ...attestActivities(d),
   };
   return { activities, doctor: doctorActivities(d), connection: conn, redactor };
 }

@@ -37,6 +37,8 @@ const OPTIONS: Record<keyof PromotionActivities, ActivityOptions> = {
   updateOverlay: TOOL,
   runVerification: TOOL, // replaced by verificationOptions()
   verifyDigests: TOOL,
+  attestEnvironment: TOOL,
+  verifyAttestations: TOOL,
 };
 
 /**

@@ -54,6 +54,7 @@ export type Stage =
   | 'deploying'
   | 'verifying'
   | 'soaking'
+  | 'attesting'
   | 'proving'
   | 'completed'
   | 'failed'

@@ -14,6 +14,7 @@ import {
 } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { PromotionActivities, ScanSummary } from '../../src/activities/contract.js';
+import { RECORD_PREDICATE_TYPE, VSA_PREDICATE_TYPE } from '../../src/domain/attestation.js';
 import type { PipelineFile } from '../../src/domain/pipeline.js';
 import type { PromotionInput } from '../../src/domain/promotion.js';
 import { PROMOTION_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
@@ -142,6 +143,17 @@ export function mockActivities(over: Partial<PromotionActivities> = {}): {
     updateOverlay: async (i) => ({ changed: true, commit: `commit-${i.environment}` }),
     runVerification: async () => ({ passed: true, url: 'https://ci.test/run/1', durationMs: 12 }),
     verifyDigests: async (i) => i.artifacts.map((a) => ({ ...a, signed: true })),
+    attestEnvironment: async () => ({
+      predicateTypes: [VSA_PREDICATE_TYPE, RECORD_PREDICATE_TYPE],
+      policyDigest: 'ab'.repeat(32),
+      attestedAt: '2026-01-01T00:00:00.000Z',
+    }),
+    verifyAttestations: async (i) =>
+      i.artifacts.map((a) => ({
+        project: a.project,
+        repository: a.repository,
+        predicateTypes: [VSA_PREDICATE_TYPE, RECORD_PREDICATE_TYPE],
+      })),
   };
   const acts = {} as Record<string, unknown>;
   for (const name of Object.keys(base) as (keyof PromotionActivities)[]) {

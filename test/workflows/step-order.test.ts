@@ -32,12 +32,14 @@ const RUNBOOK = [
   'staging/updateOverlay',
   'staging/verificationGate',
   'staging/soak',
+  'staging/attestEnvironment',
   'production/approvalGate',
   'production/copyToEnvironment',
   'production/rescanAndDetectQuarantine',
   'production/checkDigestAndSignature',
   'production/updateOverlay',
   'production/verificationGate',
+  'production/attestEnvironment',
   'proveFinalState',
 ];
 
@@ -68,6 +70,7 @@ describe('step order', () => {
         'staging/copyToEnvironment',
         'staging/rescanAndDetectQuarantine',
         'staging/checkDigestAndSignature',
+        'staging/attestEnvironment',
         'proveFinalState',
       ],
     );

@@ -18,6 +18,8 @@ export class PromotionRun {
   readonly notScanned: Record<string, string> = {};
   /** Environments where Harbor has no scanner: there prevent_vul blocks nothing (for the pull prediction). */
   readonly noScanner = new Set<string>();
+  /** Environments whose VSA and record attestation were written (the final proof checks those). */
+  readonly attested: Environment[] = [];
   readonly rec: RecordSoFar;
 
   constructor(

@@ -6,6 +6,7 @@
  */
 import type { Environment } from '../../domain/pipeline.js';
 import { approvalGate } from './approval-gate.js';
+import { attestEnvironment } from './attest-environment.js';
 import { awaitScanAndGate } from './await-scan-and-gate.js';
 import { checkDigestAndSignature } from './check-digest-and-signature.js';
 import { copyToEnvironment } from './copy-to-environment.js';
@@ -30,6 +31,7 @@ export const DESTINATION_STEPS: readonly StepUnit[] = [
   updateOverlay,
   verificationGate,
   soak,
+  attestEnvironment,
 ];
 
 /** Once, after the last environment. */
