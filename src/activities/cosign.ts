@@ -69,8 +69,8 @@ export function verifyArgs(ref: string | string[], o: { pubFile: string; plainHt
 }
 
 /**
- * cosign reads the image manifest through /v2, so the project's pull policy applies to it (only the cosign
- * presence check is bypassed for cosign). A scan still Pending/Running is worth waiting for; any other
+ * cosign reads the image manifest through /v2. Harbor lets a push-token client with a cosign User-Agent
+ * through its pull policies (SkipPolicyChecking); an account without push meets the project's policy. A scan still Pending/Running is worth waiting for; any other
  * block is the quarantine itself.
  */
 export function policyBlock(stderr: string): { message: string; transient: boolean } | undefined {

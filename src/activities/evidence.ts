@@ -20,13 +20,21 @@ import {
   type SignatureVerdict,
 } from './signature.js';
 
+/** How to read: `signer` asks for a push token and names cosign (RegistryApi.getManifestAsSigner). */
+export interface ReadOptions {
+  signer?: boolean;
+  signal?: AbortSignal;
+}
+
 async function manifestAt(
   registry: RegistryApi,
   a: ArtifactRef,
   tag: string,
-  signal?: AbortSignal,
+  o: ReadOptions,
 ): Promise<SignatureManifest | undefined | 'unreadable'> {
-  const m = await registry.getManifest(a.project, a.repository, tag, signal);
+  const m = o.signer
+    ? await registry.getManifestAsSigner(a.project, a.repository, tag, o.signal)
+    : await registry.getManifest(a.project, a.repository, tag, o.signal);
   if (!m) return undefined;
   try {
     return parseSignatureManifest(m.bytes.toString('utf8'));
@@ -53,9 +61,10 @@ export async function readSignature(
   registry: RegistryApi,
   a: ArtifactRef,
   key: KeyObject,
-  signal?: AbortSignal,
+  o: ReadOptions = {},
 ): Promise<SignatureVerdict> {
-  const m = await manifestAt(registry, a, signatureTag(a.digest), signal);
+  const signal = o.signal;
+  const m = await manifestAt(registry, a, signatureTag(a.digest), o);
   if (m === 'unreadable') return { state: 'invalid', reasons: ['the .sig manifest does not parse'] };
   const payloads = m ? await blobs(registry, a, signatureLayers(m), signal) : new Map<string, Buffer>();
   return verifySignatureManifest(m, payloads, key, a.digest);
@@ -67,9 +76,10 @@ export async function readAttestation(
   a: ArtifactRef,
   key: KeyObject,
   predicateType: string,
-  signal?: AbortSignal,
+  o: ReadOptions = {},
 ): Promise<AttestationVerdict> {
-  const m = await manifestAt(registry, a, attestationTag(a.digest), signal);
+  const signal = o.signal;
+  const m = await manifestAt(registry, a, attestationTag(a.digest), o);
   if (m === 'unreadable') return { state: 'invalid', reasons: ['the .att manifest does not parse'] };
   const envelopes = m ? await blobs(registry, a, attestationLayers(m, predicateType), signal) : new Map();
   return verifyAttestationManifest(m, envelopes, key, a.digest, predicateType);
@@ -79,9 +89,9 @@ export async function readAttestation(
 export async function countAttestations(
   registry: RegistryApi,
   a: ArtifactRef,
-  signal?: AbortSignal,
+  o: ReadOptions = {},
 ): Promise<Record<string, number>> {
-  const m = await manifestAt(registry, a, attestationTag(a.digest), signal);
+  const m = await manifestAt(registry, a, attestationTag(a.digest), o);
   const out: Record<string, number> = {};
   if (!m || m === 'unreadable') return out;
   for (const l of attestationLayers(m)) {
