@@ -13,6 +13,7 @@ import { registerReject } from './commands/reject.js';
 import { registerReport } from './commands/report.js';
 import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
+import { registerVerify } from './commands/verify.js';
 import { registerWatch } from './commands/watch.js';
 import { describeError } from './errors.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
@@ -31,6 +32,7 @@ Examples:
   $ harbor-promote report promote-myservice@1.4.2-a1b2c3d --env staging --passed --url https://ci/run/42
   $ harbor-promote list --waiting-approval
   $ harbor-promote record promote-myservice@1.4.2-a1b2c3d --json
+  $ harbor-promote verify harbor.example.com/platform-prod/myservice@sha256:… --env production --pipeline pipelines/myservice.yaml
 
 Connection: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE
 (harbor-promote), TEMPORAL_UI_URL, TLS: TEMPORAL_TLS=1, TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA,
@@ -87,6 +89,7 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
   registerList(program, ctx);
   registerCancel(program, ctx);
   registerRecord(program, ctx);
+  registerVerify(program, ctx);
   return program;
 }
 
