@@ -124,15 +124,22 @@ function recordChecks(i: VerifyInput, r: Read<unknown>): Check[] {
       },
     ];
   const rec = p.data;
-  const problems = [
+  const about = [
     rec.environment !== i.environment.name && `it is for ${rec.environment}, not ${i.environment.name}`,
     rec.digest !== i.digest && `it is about ${rec.digest}`,
-    rec.policy.digest.sha256 !== i.policyDigest && 'its policy digest is not the given pipeline’s',
   ].filter((x): x is string => typeof x === 'string');
-  if (problems.length > 0)
-    return [{ name: 'record', ok: false, message: `the promotion record: ${problems.join('; ')}` }];
+  // A record of another environment or digest says nothing about these approvals; one of another
+  // pipeline still does, judged by the given pipeline's rule.
+  if (about.length > 0)
+    return [{ name: 'record', ok: false, message: `the promotion record: ${about.join('; ')}` }];
   return [
-    { name: 'record', ok: true, message: `a signed promotion record of ${rec.promotionId}` },
+    rec.policy.digest.sha256 === i.policyDigest
+      ? { name: 'record', ok: true, message: `a signed promotion record of ${rec.promotionId}` }
+      : {
+          name: 'record',
+          ok: false,
+          message: `the promotion record of ${rec.promotionId} was made under another pipeline (policy sha256:${rec.policy.digest.sha256.slice(0, 12)}…)`,
+        },
     approvalCheck(i.upTo, rec),
   ];
 }

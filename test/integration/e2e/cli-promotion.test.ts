@@ -256,6 +256,7 @@ describe('e2e: one promotion through the CLI', { timeout: 600_000 }, () => {
     const o = await cli(['verify', ref, '--env', 'production', '--pipeline', other, '--require-approvals']);
     assert.equal(o.code, 1, o.stdout);
     assert.match(o.stdout, /^✗ policy: .*promoted under another pipeline$/m);
+    assert.match(o.stdout, /^✗ record: .* was made under another pipeline/m);
     assert.match(o.stdout, /^✗ approvals: production: 1 approval, the pipeline requires 2$/m);
     // A digest that never reached production.
     const never = `${host}/platform-production/myservice@sha256:${'0'.repeat(64)}`;

@@ -98,7 +98,6 @@ describe('DSSE', () => {
       const { m, blobs } = make();
       const v = verifyAttestationManifest(m, blobs, KEY, DIGEST, VSA);
       assert.equal(v.state, 'invalid');
-      assert.ok(v.state !== 'valid');
       assert.match(v.reasons.join('\n'), why);
     });
 
