@@ -19,7 +19,10 @@ import {
   type EnvironmentEvidence,
 } from '../../../src/domain/attestation.js';
 import { PipelineSchema } from '../../../src/domain/pipeline.js';
+import { runCli } from '../../../src/cli/program.js';
 import { RegistryApi } from '../../../src/harbor/registry.js';
+import { stringify } from 'yaml';
+import { ImagePusher } from './images.js';
 import { activity, activityFixture, DEV, failure, STAGING } from './helpers.js';
 
 const { env, cfg, acts, connection, api, sim, ci, repo } = activityFixture('attest');
@@ -228,5 +231,104 @@ describe('in-process attestation check vs cosign verify-attestation', () => {
 
   it('another predicate type asked for', async () => {
     await agree(attested, 'https://slsa.dev/provenance/v1', 'none');
+  });
+});
+
+/** `harbor-promote verify …` in-process, as the promoter account, with the stack's public key. */
+async function verifyCli(args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const io = {
+    stdout: { write: (x: string) => (out += x) },
+    stderr: { write: (x: string) => (out += x) },
+    env: {
+      HARBOR_URL: env.HARBOR_URL,
+      HARBOR_USERNAME: cfg.harborUsername,
+      HARBOR_PASSWORD: password,
+      COSIGN_PUBLIC_KEY_FILE: env.COSIGN_PUBLIC_KEY_FILE,
+    },
+  };
+  return { code: await runCli(['verify', ...args], io), out };
+}
+
+describe('harbor-promote verify (registry alone)', () => {
+  const file = join(dir, 'pipeline.yaml');
+  before(() => writeFileSync(file, stringify(pipeline)));
+  const ref = () => `${host}/${STAGING}/${repo}@${attested.digest}`;
+
+  it('the attested digest in staging under its pipeline: exit 0, one line per check', async () => {
+    const r = await verifyCli([ref(), '--env', 'staging', '--pipeline', file, '--require-approvals']);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /^✓ approvals: the pipeline requires no approval up to here$/m);
+  });
+
+  it('bad command lines: exit 2 naming the flag', async () => {
+    const tag = await verifyCli([`${host}/${STAGING}/${repo}:one`, '--env', 'staging', '--pipeline', file]);
+    assert.equal(tag.code, 2);
+    assert.match(tag.out, /has no @sha256:<digest>/);
+    const dev = await verifyCli([ref(), '--env', 'dev', '--pipeline', file]);
+    assert.equal(dev.code, 2);
+    assert.match(dev.out, /--env dev is not a destination/);
+    const elsewhere = await verifyCli([
+      `${DEV}/${repo}@${attested.digest}`,
+      '--env',
+      'staging',
+      '--pipeline',
+      file,
+    ]);
+    assert.equal(elsewhere.code, 2);
+    assert.match(elsewhere.out, /IMAGE is in project platform-dev, but staging is project platform-staging/);
+  });
+
+  it('a tampered record: exit 1, naming the record check', async () => {
+    const { manifest, envelopes } = await readAtt(attested);
+    const i = manifest.layers.findIndex((l) => l.annotations.predicateType === RECORD_PREDICATE_TYPE);
+    const e = JSON.parse(envelopes[i]!.toString('utf8')) as { payload: string };
+    const payload = Buffer.from(e.payload, 'base64')
+      .toString('utf8')
+      .replace('"requestedBy":"ci"', '"requestedBy":"mallory"');
+    assert.match(payload, /mallory/);
+    const tampered = Buffer.from(JSON.stringify({ ...e, payload: Buffer.from(payload).toString('base64') }));
+    // The promoter may push in staging: rewrite the `.att` with the VSA as it was and the record tampered.
+    const promoter = new ImagePusher({ harborUrl: env.HARBOR_URL!, username: cfg.harborUsername, password });
+    const layers = [];
+    for (const [j, l] of manifest.layers.entries()) {
+      const blob = j === i ? tampered : envelopes[j]!;
+      layers.push({ ...l, digest: await promoter.blob(`${STAGING}/${repo}`, blob), size: blob.length });
+    }
+    const config = Buffer.from('{}');
+    const cd = await promoter.blob(`${STAGING}/${repo}`, config);
+    await promoter.manifest(
+      `${STAGING}/${repo}`,
+      attestationTag(attested.digest),
+      {
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: cd, size: config.length },
+        layers,
+      },
+      OCI_MANIFEST,
+    );
+    const plain = await verifyCli([ref(), '--env', 'staging', '--pipeline', file]);
+    assert.equal(plain.code, 0, `without --require-approvals the record is not read:\n${plain.out}`);
+    const r = await verifyCli([
+      ref(),
+      '--env',
+      'staging',
+      '--pipeline',
+      file,
+      '--require-approvals',
+      '--json',
+    ]);
+    assert.equal(r.code, 1, r.out);
+    const j = JSON.parse(r.out) as { ok: boolean; checks: { name: string; ok: boolean; message: string }[] };
+    assert.equal(j.ok, false);
+    assert.deepEqual(
+      j.checks.filter((c) => !c.ok).map((c) => c.name),
+      ['record'],
+    );
+    assert.match(
+      j.checks.find((c) => c.name === 'record')!.message,
+      /no promotion record verifies with the key/,
+    );
   });
 });
