@@ -169,7 +169,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
         });
         const ok = checks.every((c) => c.ok);
         const name = `${a.project}/${a.repository}@${a.digest}`;
-        if (s.json) s.printJson({ image: name, environment: env.name, ok, checks });
+        if (s.json) s.printJson({ image: name, environment: env.name, policyDigest, ok, checks });
         else
           s.print([
             ...checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}: ${c.message}`),
