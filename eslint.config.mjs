@@ -32,6 +32,24 @@ export default tseslint.config(
     },
   },
   {
+    // Signature verification is computation, not I/O: node:crypto only, and only here (the workflow
+    // sandbox has no node:crypto, so workflow code never imports this file).
+    files: ['src/domain/sshsig.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../*', '@temporalio/*', 'node:*', '!node:crypto', 'fs', 'child_process', 'undici'],
+              message: 'src/domain is pure: sshsig.ts may import node:crypto, nothing else from Node.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {
       globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' },

@@ -119,4 +119,31 @@ export interface PromotionActivities {
   attestEnvironment(input: AttestEnvironmentInput): Promise<AttestResult>;
   /** In-process check of both attestations in each project; SignatureInvalid names the first that fails. */
   verifyAttestations(input: { artifacts: ArtifactRef[] }): Promise<AttestationProof[]>;
+  /** The allowed_signers file of an approval gate, from the GitOps repository's branch head. */
+  readAllowedSigners(input: ReadAllowedSignersInput): Promise<AllowedSignersFile>;
+  /** The crypto half of a signed approval (the workflow has no node:crypto): is the SSHSIG signature valid? */
+  checkApprovalSignature(input: CheckApprovalSignatureInput): Promise<ApprovalSignatureResult>;
 }
+
+export interface ReadAllowedSignersInput {
+  environment: string;
+  /** `approval.allowedSignersFile`: a path inside the GitOps repository. */
+  path: string;
+}
+export interface AllowedSignersFile {
+  path: string;
+  /** The file's text: public keys only. */
+  text: string;
+  /** The commit it was read at (kept in the record: which keys were trusted). */
+  commit: string;
+}
+export interface CheckApprovalSignatureInput {
+  /** The canonical statement, exactly as signed. */
+  statement: string;
+  /** Armored SSHSIG signature. */
+  signature: string;
+  /** The gate's allowed_signers lines. */
+  allowedSigners: string[];
+}
+export type ApprovalSignatureResult =
+  { valid: true; fingerprint: string; key: string; namespace: string } | { valid: false; reason: string };

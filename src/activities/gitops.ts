@@ -8,7 +8,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import { FailureType } from '../domain/failures.js';
-import type { OverlayResult, UpdateOverlayInput } from './contract.js';
+import type {
+  AllowedSignersFile,
+  OverlayResult,
+  ReadAllowedSignersInput,
+  UpdateOverlayInput,
+} from './contract.js';
 import type { Deps } from './deps.js';
 import { nonRetryable, retryable } from './failures.js';
 import { setOverlayImage } from './overlay.js';
@@ -127,5 +132,29 @@ export function gitopsActivities(d: Deps) {
     return run;
   }
 
-  return { updateOverlay };
+  /** An approval gate's allowed_signers file at the branch head (serialised with updateOverlay: one clone). */
+  async function read(input: ReadAllowedSignersInput): Promise<AllowedSignersFile> {
+    const rel = normalize(input.path);
+    if (isAbsolute(rel) || rel.startsWith('..'))
+      throw nonRetryable(
+        FailureType.InvalidInput,
+        `${input.environment}: approval.allowedSignersFile must stay inside the repository: ${input.path}`,
+      );
+    await sync();
+    const text = await readFile(join(repoDir, rel), 'utf8').catch(() => {
+      throw nonRetryable(
+        FailureType.InvalidInput,
+        `${input.environment}: approval.allowedSignersFile ${input.path} does not exist on ${cfg.gitopsBranch} of the GitOps repository; commit it (lines "alice ssh-ed25519 AAAA…")`,
+      );
+    });
+    return { path: input.path, text, commit: await head() };
+  }
+
+  function readAllowedSigners(input: ReadAllowedSignersInput): Promise<AllowedSignersFile> {
+    const run = queue.then(() => read(input));
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  return { updateOverlay, readAllowedSigners };
 }

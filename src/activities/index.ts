@@ -10,6 +10,7 @@ import { resolveConfig } from './config.js';
 import type { PromotionActivities } from './contract.js';
 import type { DoctorActivities } from '../domain/doctor.js';
 import { attestActivities } from './attest.js';
+import { approvalActivities } from './approvals.js';
 import { copyActivity } from './copy.js';
 import { cosignActivities } from './cosign.js';
 import { doctorActivities } from './doctor.js';
@@ -76,6 +77,7 @@ export function buildActivities(
     ...gitopsActivities(d),
     ...verificationActivities(d),
     ...attestActivities(d),
+    ...approvalActivities(),
   };
   return { activities, doctor: doctorActivities(d), connection: conn, redactor };
 }

@@ -54,6 +54,12 @@ export function readPipelineFile(path: string) {
 export function prepareStart(req: StartRequest): PreparedStart {
   const ref = parseImageReference(req.image, 'IMAGE');
   const pipeline = readPipelineFile(req.pipelinePath);
+  // The requester is who `approval.allowSelfApproval` is about: naming someone else is allowed only where
+  // the pipeline says so (a CI job starting on someone's behalf); otherwise it is the OS user.
+  if (req.requestedBy !== undefined && pipeline.allowRequestedBy !== true)
+    throw usage(
+      `--requested-by: ${req.pipelinePath} does not allow naming the requester (the requester is your OS user${defaultRequester() ? ` "${defaultRequester()}"` : ''}); leave --requested-by out, or set \`allowRequestedBy: true\` at the top of the pipeline`,
+    );
   const requestedBy = req.requestedBy ?? defaultRequester();
   const checked = checkPromotionInput({
     pipeline,

@@ -1,4 +1,5 @@
-/** Pure domain code: no I/O, no Temporal. pipeline-file.ts (YAML) is exported separately on purpose. */
+/** Pure domain code: no I/O, no Temporal. pipeline-file.ts (YAML) and sshsig.ts (node:crypto) are exported separately on purpose. */
+export * from './approval-statement.js';
 export * from './duration.js';
 export * from './failures.js';
 export * from './image-ref.js';

@@ -14,6 +14,7 @@ import {
   tagProblem,
 } from './image-ref.js';
 import { THRESHOLDS } from './severity.js';
+import { keysOf, parseAllowedSignerLine } from './approval-statement.js';
 
 /** Check a string with one of the image-ref "problem" functions, so messages are the same everywhere. */
 const checked = (problem: (s: string) => string | undefined) =>
@@ -59,8 +60,46 @@ export const ApprovalSpec = z
     required: z.int().min(1, { error: 'must be at least 1' }).default(1),
     /** How long the gate stays open once reached; then the promotion fails with ApprovalExpired. */
     expiry: Duration.default('72h'),
+    /** `true`: the promotion's requester may approve its own gate. Absent or `false`: refused (separation of duties). */
+    allowSelfApproval: z.boolean({ error: 'must be true or false' }).optional(),
+    /**
+     * Signed approvals: the approvers' SSH public keys as `allowed_signers` lines
+     * (`alice ssh-ed25519 AAAA…`). With keys, every approval and rejection of this gate must be signed.
+     */
+    allowedSigners: z
+      .array(z.string())
+      .min(1, { error: 'is empty; list the approvers\' keys ("alice ssh-ed25519 AAAA…") or remove it' })
+      .optional(),
+    /** The same lines in a file of the GitOps repository (read by the worker when the gate opens). */
+    allowedSignersFile: z
+      .string()
+      .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\0]+$/, {
+        error: 'must be a relative path inside the GitOps repository (no leading "/" or "..")',
+      })
+      .optional(),
   })
   .superRefine((a, ctx) => {
+    if (a.allowedSigners && a.allowedSignersFile !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allowedSignersFile'],
+        message: 'give the keys inline (`allowedSigners`) or in a file (`allowedSignersFile`), not both',
+      });
+    const signers = (a.allowedSigners ?? []).flatMap((line, i) => {
+      const r = parseAllowedSignerLine(line);
+      if (!('problem' in r)) return [r];
+      ctx.addIssue({ code: 'custom', path: ['allowedSigners', i], message: r.problem });
+      return [];
+    });
+    if (a.allowedSigners && signers.length === a.allowedSigners.length) {
+      const keyless = a.approvers.filter((name) => keysOf(signers, name).length === 0);
+      if (keyless.length > 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['allowedSigners'],
+          message: `no key for ${keyless.join(', ')}; every approver needs a line "<name> ssh-ed25519 AAAA…" (or remove them from approvers)`,
+        });
+    }
     const seen = new Set<string>();
     a.approvers.forEach((name, i) => {
       if (seen.has(name))
@@ -159,6 +198,11 @@ export const PipelineSchema = z
     apiVersion: z.literal('harbor-promote/v1', { error: 'must be "harbor-promote/v1"' }),
     name: EnvironmentName.optional(),
     registry: RegistryHost,
+    /**
+     * `true`: `start --requested-by NAME` may name the requester (e.g. a CI job starting for a person).
+     * Absent or `false`: the requester is the OS user running `start`, so a self-approval check means something.
+     */
+    allowRequestedBy: z.boolean({ error: 'must be true or false' }).optional(),
     environments: z
       .array(EnvironmentSpec)
       .min(2, { error: 'needs at least two environments: the source and one destination' }),
@@ -236,6 +280,10 @@ const KNOWN_KEYS = [
   'approvers',
   'required',
   'expiry',
+  'allowSelfApproval',
+  'allowedSigners',
+  'allowedSignersFile',
+  'allowRequestedBy',
   'overlay',
   'path',
   'imageName',

@@ -155,11 +155,29 @@ export interface StepRecord {
   detail?: string;
 }
 
+/**
+ * A signed approval or rejection, as kept in the record: enough to re-check it without Temporal
+ * (`verifyApprovalSignature(statement, signature, <the pipeline's allowed signers>)` in sshsig.ts).
+ */
+export interface ApprovalSignature {
+  /** The canonical statement (approval-statement.ts), exactly the bytes that were signed. */
+  statement: string;
+  /** The armored SSHSIG signature (`ssh-keygen -Y sign` output). */
+  signature: string;
+  /** SSHSIG namespace it was checked in (APPROVAL_NAMESPACE). */
+  namespace: string;
+  /** `SHA256:…` of the signing key, as `ssh-keygen -l` prints it. */
+  fingerprint: string;
+  /** The signing public key, `<key type> <base64>`. */
+  key: string;
+}
 export interface ApprovalDecision {
   approver: string;
   at: string;
   comment?: string;
   via: 'signal' | 'update';
+  /** Present where the environment requires signed approvals. */
+  signature?: ApprovalSignature;
 }
 export interface IgnoredMessage {
   kind: 'approve' | 'reject' | 'reportVerification';
@@ -176,6 +194,17 @@ export interface ApprovalRecord {
   expiresAt?: string;
   decision: 'pending' | 'approved' | 'rejected' | 'expired';
   approvals: ApprovalDecision[];
+  /** True when every approval and rejection must be signed (the pipeline lists the approvers' keys). */
+  signaturesRequired?: boolean;
+  /**
+   * The value a signed statement must carry now: issued when the gate opens and again after each
+   * accepted signed approval, so a signature counts once.
+   */
+  nonce?: string;
+  /** The allowed_signers lines the gate trusted (public keys), when signatures are required. */
+  allowedSigners?: string[];
+  /** Where they came from when not inline: the GitOps repository file and the commit it was read at. */
+  allowedSignersFile?: { path: string; commit: string };
   rejection?: ApprovalDecision & { reason: string };
 }
 export interface VerificationRecord extends Partial<VerificationResult> {

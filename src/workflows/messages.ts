@@ -11,15 +11,23 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ScanSummary } from '../activities/contract.js';
 import type { ApprovalRecord, IgnoredMessage, StepRecord, VerificationRecord } from '../domain/promotion.js';
 
+/** A signed approval or rejection: the canonical statement and `ssh-keygen -Y sign`'s armored output. */
+export interface SignedStatement {
+  statement: string;
+  signature: string;
+}
 export interface ApproveArgs {
   environment: string;
   approver: string;
   comment?: string;
+  /** Required where the gate requires signed approvals (`status` shows the nonce to sign). */
+  signed?: SignedStatement;
 }
 export interface RejectArgs {
   environment: string;
   approver: string;
   reason: string;
+  signed?: SignedStatement;
 }
 export interface VerificationReport {
   environment: string;

@@ -5,6 +5,7 @@
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ScanSummary } from '../activities/contract.js';
+import type { AllowedSigner } from '../domain/approval-statement.js';
 import type { Environment } from '../domain/pipeline.js';
 import type {
   ApprovalRecord,
@@ -27,6 +28,15 @@ import type { PlannedStep } from './steps/table.js';
 
 const now = () => new Date().toISOString(); // workflow time: deterministic
 
+export interface ApprovalRules {
+  /** The requester may not approve (separation of duties); undefined when anyone listed may. */
+  requester?: string;
+  /** Signed approvals: the gate's allowed_signers lines and their parsed keys. */
+  signers?: { lines: string[]; parsed: AllowedSigner[] };
+  /** Nonces already used by an accepted signed approval (a replayed statement names one of them). */
+  usedNonces: string[];
+}
+
 export class PromotionState {
   stage: Stage = 'starting';
   currentEnvironment: string;
@@ -44,6 +54,11 @@ export class PromotionState {
   awaitingReportFor?: string;
   /** Set by the approval gate so the gate's "needs" line follows each approval. */
   onApprovalChange?: (rec: ApprovalRecord) => void;
+  /**
+   * What an approval must satisfy beyond the approver list, per gate: set when the gate opens, in
+   * promotions that started on a version with them (`approval-rules` patch; absent in older histories).
+   */
+  readonly approvalRules: Record<string, ApprovalRules> = {};
 
   constructor(
     readonly promotionId: string,

@@ -13,6 +13,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
+import { approvalActivities } from '../../src/activities/approvals.js';
 import type { PromotionActivities, ScanSummary } from '../../src/activities/contract.js';
 import { RECORD_PREDICATE_TYPE, VSA_PREDICATE_TYPE } from '../../src/domain/attestation.js';
 import type { PipelineFile } from '../../src/domain/pipeline.js';
@@ -154,6 +155,9 @@ export function mockActivities(over: Partial<PromotionActivities> = {}): {
         repository: a.repository,
         predicateTypes: [VSA_PREDICATE_TYPE, RECORD_PREDICATE_TYPE],
       })),
+    readAllowedSigners: async (i) => ({ path: i.path, text: '', commit: 'gitops-head' }),
+    // The real check: pure computation, nothing to mock.
+    checkApprovalSignature: approvalActivities().checkApprovalSignature,
   };
   const acts = {} as Record<string, unknown>;
   for (const name of Object.keys(base) as (keyof PromotionActivities)[]) {
@@ -176,6 +180,8 @@ export async function runPromotion(
   acts: PromotionActivities,
   promotionInput: PromotionInput,
   during?: (h: WorkflowHandle) => Promise<void>,
+  /** A fixed workflow id (a replay fixture whose history depends on it); default: unique per test. */
+  fixedWorkflowId?: string,
 ): Promise<{
   handle: WorkflowHandle;
   result?: Awaited<ReturnType<typeof import('../../src/workflows/promotion.js').promoteImage>>;
@@ -192,7 +198,7 @@ export async function runPromotion(
   });
   const opts = promotionStartOptions(promotionInput);
   // Unique id per test: the same repository+reference is promoted by many tests against one server.
-  const workflowId = `${opts.workflowId}-${taskQueue}`;
+  const workflowId = fixedWorkflowId ?? `${opts.workflowId}-${taskQueue}`;
   return worker.runUntil(async () => {
     const handle = await ctx.env.client.workflow.start(PROMOTE_WORKFLOW_TYPE, {
       ...opts,

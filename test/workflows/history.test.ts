@@ -19,7 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { startTestEnv } from './helpers.js';
-import { scenarios } from './scenarios.js';
+import { REPLAY_WORKFLOW_IDS, scenarios } from './scenarios.js';
 import { FIXTURES, MANIFEST, readManifest, scenarioOf } from './fixtures.js';
 
 const HISTORY_BOUND = 180;
@@ -58,7 +58,7 @@ describe('workflow history', () => {
       `expected recorded histories in ${FIXTURES}; run test/workflows/record-histories.ts`,
     );
     const histories = files.map((f) => ({
-      workflowId: f,
+      workflowId: REPLAY_WORKFLOW_IDS[scenarioOf(f)] ?? f,
       history: historyFromJSON(JSON.parse(readFileSync(join(FIXTURES, f), 'utf8'))),
     }));
     const failures: string[] = [];

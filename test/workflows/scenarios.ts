@@ -2,11 +2,18 @@
  * Representative promotions, used by the history-size test and by record-histories.ts (which writes the
  * replay fixtures in test/fixtures/histories/). Keep them deterministic in shape: same steps every run.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
+import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { harborActivities } from '../../src/activities/harbor.js';
 import type { EnsureScannedInput } from '../../src/activities/contract.js';
 import type { Deps } from '../../src/activities/deps.js';
+import { sshSign } from '../../src/cli/sign-approval.js';
+import { approvalStatement, canonicalApprovalStatement } from '../../src/domain/approval-statement.js';
 import { approveUpdate, rejectUpdate, reportVerificationSignal } from '../../src/workflows/messages.js';
 import { atGate, input, mockActivities, runPromotion, testPipeline, waitForStatus } from './helpers.js';
 
@@ -53,6 +60,14 @@ export function pollingScans(rounds: number) {
   };
   return { ensureScanned, stats };
 }
+
+/**
+ * Workflow ids of scenarios whose history depends on the id (a signed statement names its promotion):
+ * they are recorded under this id and replayed under it (history.test.ts); others replay under any id.
+ */
+export const REPLAY_WORKFLOW_IDS: Record<string, string> = {
+  signedApproval: 'promote-myservice@1.4.2-a1b2c3d-signed-approval',
+};
 
 export const scenarios = {
   /**
@@ -106,6 +121,52 @@ export const scenarios = {
       await waitForStatus(h, atGate('verification', 'production'), 60_000);
       await h.signal(reportVerificationSignal, { environment: 'production', passed: true });
     });
+  },
+  /**
+   * Signed approvals and separation of duties (approval-rules patch): alice requested it, so bob approves
+   * production, signed with his key (the update runs checkApprovalSignature before it counts).
+   */
+  async signedApproval(ctx: Ctx) {
+    const dir = mkdtempSync(join(tmpdir(), 'scenario-keys-'));
+    try {
+      const key = join(dir, 'bob');
+      const made = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bob', '-f', key]);
+      if (made.status !== 0) throw new Error(`ssh-keygen failed: ${String(made.stderr)}`);
+      const pub = readFileSync(`${key}.pub`, 'utf8').trim();
+      const pipeline = testPipeline((p) => {
+        p.environments[2]!.approval = {
+          approvers: ['alice', 'bob'],
+          expiry: '60s',
+          allowedSigners: [`alice ${pub}`, `bob ${pub}`],
+        };
+      });
+      const { acts } = mockActivities();
+      const during = async (h: WorkflowHandle) => {
+        const s = await waitForStatus(h, atGate('approval', 'production'), 60_000);
+        const statement = canonicalApprovalStatement(
+          approvalStatement({
+            promotionId: s.promotionId,
+            environment: 'production',
+            digest: s.digest!,
+            approver: 'bob',
+            decision: 'approve',
+            comment: '',
+            time: '2026-01-01T00:00:00.000Z',
+            nonce: s.approvals.production!.nonce!,
+          }),
+        );
+        const signature = await sshSign(statement, key);
+        await h.executeUpdate(approveUpdate, {
+          args: [{ environment: 'production', approver: 'bob', signed: { statement, signature } }],
+        });
+        await waitForStatus(h, atGate('verification', 'production'), 60_000);
+        await h.signal(reportVerificationSignal, { environment: 'production', passed: true });
+      };
+      const id = REPLAY_WORKFLOW_IDS.signedApproval;
+      return await runPromotion(ctx, acts, input(pipeline, { requestedBy: 'alice' }), during, id);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   },
   async quarantined(ctx: Ctx) {
     const { acts } = mockActivities({

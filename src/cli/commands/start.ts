@@ -30,7 +30,10 @@ export function registerStart(program: Command, ctx: CommandContext): void {
     )
     .requiredOption('-p, --pipeline <file>', 'pipeline YAML (environments, projects, gates)')
     .option('--to <environment>', 'stop after this environment (default: the last one)')
-    .option('--requested-by <name>', 'who asks (shown in the record; default: your user name)')
+    .option(
+      '--requested-by <name>',
+      'who asks, where the pipeline has `allowRequestedBy: true` (default and otherwise: your OS user name)',
+    )
     .option('--wait', 'follow the promotion like `watch` and exit with its outcome')
     .option('--dry-run', 'validate the image reference and the pipeline, start nothing')
     .option('--skip-doctor', "do not run the pipeline's doctor checks on the worker before starting")
