@@ -193,7 +193,13 @@ export const VsaPredicateSchema = z.looseObject({
   verifiedLevels: z.array(z.string()),
 });
 
-const Decision = z.looseObject({ approver: z.string(), at: z.string() });
+const Decision = z.looseObject({
+  approver: z.string(),
+  at: z.string(),
+  signature: z
+    .looseObject({ statement: z.string(), signature: z.string(), fingerprint: z.string().optional() })
+    .optional(),
+});
 export const RecordPredicateSchema = z.looseObject({
   promotionId: z.string(),
   digest: z.string(),
@@ -206,6 +212,9 @@ export const RecordPredicateSchema = z.looseObject({
       required: z.number(),
       decision: z.string(),
       approvals: z.array(Decision),
+      /** The allowed_signers lines the gate trusted (signed approvals). */
+      allowedSigners: z.array(z.string()).optional(),
+      allowedSignersFile: z.looseObject({ path: z.string(), commit: z.string() }).optional(),
     }),
   ),
 });

@@ -10,6 +10,7 @@ import {
   type ParsedRecordPredicate,
 } from './attestation.js';
 import type { Environment, Pipeline } from './pipeline.js';
+import { verifyApprovalSignature } from './sshsig.js';
 
 export interface Check {
   name: string;
@@ -174,7 +175,47 @@ export function approvalCheck(envs: Environment[], rec: ParsedRecordPredicate): 
         ok: false,
         message: `${e.name}: ${listed.length} approval${listed.length === 1 ? '' : 's'}, the pipeline requires ${rule.required}`,
       };
-    ok.push(`${e.name} by ${listed.join(', ')} (${listed.length}/${rule.required})`);
+    const unsigned = signatureProblem(e, a, rec);
+    if (unsigned) return { name: 'approvals', ok: false, message: `${e.name}: ${unsigned}` };
+    const signed = a.approvals.some((x) => x.signature) ? ', signatures verified' : '';
+    ok.push(`${e.name} by ${listed.join(', ')} (${listed.length}/${rule.required}${signed})`);
   }
   return { name: 'approvals', ok: true, message: `approved: ${ok.join('; ')}` };
+}
+
+type GateRecord = ParsedRecordPredicate['approvals'][string];
+
+/**
+ * Re-checks signed approvals without Temporal: each approval of a gate that requires signatures (or that
+ * carries one) must be an SSHSIG signature, by a key allowed for its approver, over a statement for this
+ * promotion, environment, digest and approver. The keys are the pipeline's `allowedSigners`; a pipeline
+ * that keeps them in the GitOps repository (`allowedSignersFile`) is checked against the lines the worker
+ * read there when the gate opened, as the signed record names them (file and commit).
+ */
+function signatureProblem(e: Environment, gate: GateRecord, rec: ParsedRecordPredicate): string | undefined {
+  const rule = e.approval!;
+  const required = rule.allowedSigners !== undefined || rule.allowedSignersFile !== undefined;
+  const keys = rule.allowedSigners ?? gate.allowedSigners;
+  for (const a of gate.approvals) {
+    if (!a.signature) {
+      if (required) return `${a.approver}'s approval is not signed; the pipeline requires signed approvals`;
+      continue;
+    }
+    if (!keys)
+      return `${a.approver}'s approval is signed, but neither the pipeline nor the record lists the approvers' keys`;
+    const v = verifyApprovalSignature(a.signature.statement, a.signature.signature, keys.join('\n'));
+    if (!v.valid) return `${a.approver}'s signature does not verify: ${v.reason}`;
+    const st = v.statement;
+    const expected = {
+      promotionId: rec.promotionId,
+      environment: e.name,
+      digest: rec.digest,
+      approver: a.approver,
+      decision: 'approve',
+    } as const;
+    for (const [k, want] of Object.entries(expected))
+      if (st[k as keyof typeof expected] !== want)
+        return `${a.approver}'s signed statement is for ${k} "${st[k as keyof typeof expected]}", not "${want}"`;
+  }
+  return undefined;
 }
