@@ -112,9 +112,12 @@ export function doctorActivities(d: Deps) {
     return f;
   }
 
-  /** Fetch the branch into a throwaway repository and look for each overlay file (no clone kept, no push). */
+  /** Fetch the branch into a throwaway repository and look for each overlay and keys file (no clone kept, no push). */
   async function gitopsFacts(pipeline: Pipeline): Promise<DoctorFacts['gitops']> {
-    const paths = pipeline.environments.flatMap((e) => (e.overlay ? [e.overlay.path] : []));
+    const paths = pipeline.environments.flatMap((e) => [
+      ...(e.overlay ? [e.overlay.path] : []),
+      ...(e.approval?.allowedSignersFile !== undefined ? [e.approval.allowedSignersFile] : []),
+    ]);
     if (paths.length === 0) return undefined;
     const g = {
       url: displayUrl(cfg.gitopsRepoUrl),

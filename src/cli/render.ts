@@ -221,7 +221,7 @@ export function renderRecord(r: PromotionRecord): string[] {
   for (const [env, why] of Object.entries(r.notScanned ?? {})) lines.push(`  scan ${env}: ${why}`);
   for (const [env, a] of Object.entries(r.approvals))
     lines.push(
-      `  approval ${env}: ${a.decision}${a.approvals.length ? ` by ${a.approvals.map((x) => x.approver + (x.comment ? ` ("${x.comment}")` : '')).join(', ')}` : ''}`,
+      `  approval ${env}: ${a.decision}${a.approvals.length ? ` by ${a.approvals.map((x) => x.approver + (x.comment ? ` ("${x.comment}")` : '') + (x.signature ? ` [signed ${x.signature.fingerprint}]` : '')).join(', ')}` : ''}`,
     );
   for (const [env, v] of Object.entries(r.verifications))
     lines.push(`  verification ${env}: ${v.passed ? 'passed' : 'failed'}${v.url ? ` ${v.url}` : ''}`);

@@ -320,9 +320,16 @@ function projectChecks(pipeline: Pipeline, f: DoctorFacts): DoctorCheck[] {
   return out;
 }
 
+/** Whether the pipeline reads the GitOps repository: overlays, or approvers' keys kept there. */
+export const usesGitops = (pipeline: Pipeline) =>
+  pipeline.environments.some((e) => e.overlay || e.approval?.allowedSignersFile !== undefined);
+
 function gitopsChecks(pipeline: Pipeline, f: DoctorFacts): DoctorCheck[] {
   const overlays = pipeline.environments.map((e, i) => ({ env: e, index: i })).filter((x) => x.env.overlay);
-  if (overlays.length === 0) return [pass('gitops', 'no environment has an overlay: GitOps is not used')];
+  const keyFiles = pipeline.environments
+    .map((e, i) => ({ env: e, index: i }))
+    .filter((x) => x.env.approval?.allowedSignersFile !== undefined);
+  if (!usesGitops(pipeline)) return [pass('gitops', 'no environment has an overlay: GitOps is not used')];
   const g = f.gitops;
   if (!g) return [];
   if (g.unreachable)
@@ -343,6 +350,19 @@ function gitopsChecks(pipeline: Pipeline, f: DoctorFacts): DoctorCheck[] {
             `gitops:overlay:${env.name}`,
             `${env.name}: overlay ${path} does not exist on branch ${g.branch}`,
             `commit ${path} (a kustomization.yaml listing the image ${env.overlay!.imageName ?? '<repository>'}) to ${g.branch}, or fix environments[${index}].overlay.path`,
+          );
+    }),
+    ...keyFiles.map(({ env, index }) => {
+      const path = env.approval!.allowedSignersFile!;
+      return g.files[path]
+        ? pass(
+            `gitops:allowed-signers:${env.name}`,
+            `${env.name}: approvers' keys ${path} exist on ${g.branch}`,
+          )
+        : fail(
+            `gitops:allowed-signers:${env.name}`,
+            `${env.name}: approvers' keys ${path} do not exist on branch ${g.branch}`,
+            `commit ${path} (allowed_signers lines "alice ssh-ed25519 AAAA…", one per approver) to ${g.branch}, or fix environments[${index}].approval.allowedSignersFile`,
           );
     }),
   ];
@@ -374,7 +394,7 @@ function cosignCheck(f: DoctorFacts): DoctorCheck[] {
 
 function toolChecks(pipeline: Pipeline, f: DoctorFacts): DoctorCheck[] {
   const needsSkopeo = pipeline.environments.some((e, i) => i > 0 && e.copyStrategy === 'skopeo');
-  const needsGit = pipeline.environments.some((e) => e.overlay);
+  const needsGit = usesGitops(pipeline);
   return (f.tools ?? []).map((t) => {
     const needed = t.name === 'cosign' || (t.name === 'skopeo' ? needsSkopeo : needsGit);
     const env = `${t.name.toUpperCase()}_BIN`;

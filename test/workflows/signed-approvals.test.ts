@@ -396,6 +396,20 @@ describe('separation of duties', () => {
     assert.equal(r.result!.requestedBy, 'alice');
   });
 
+  it('a gate only the requester could complete fails at once instead of waiting to expire', async () => {
+    const { acts } = mockActivities();
+    const pipeline = testPipeline((p) => {
+      p.environments[2]!.approval = { approvers: ['alice', 'bob'], required: 2, expiry: '60s' };
+    });
+    const r = await runPromotion(ctx, acts, input(pipeline, { requestedBy: 'alice' }));
+    const f = failureOf(r.error);
+    assert.equal(f.type, 'InvalidInput');
+    assert.match(
+      f.message,
+      /environments\[2\]\.approval: production needs 2 approvals but alice requested this promotion and cannot approve it \(separation of duties\), which leaves 1; add an approver, lower required, or set allowSelfApproval: true/,
+    );
+  });
+
   it('approval.allowSelfApproval: true lets the requester approve', async () => {
     const { acts } = mockActivities();
     const pipeline = testPipeline((p) => {

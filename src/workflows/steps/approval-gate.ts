@@ -73,10 +73,16 @@ async function approvalRules(
     approval.allowSelfApproval !== true && requester !== undefined && approval.approvers.includes(requester);
   const keyed = approval.allowedSigners !== undefined || approval.allowedSignersFile !== undefined;
   if (!(selfRefused || keyed) || !patched('approval-rules')) return undefined;
+  const where = `environments[${index}].approval`;
+  // A gate only the requester could complete would wait for nothing until it expires: say so now.
+  if (selfRefused && approval.approvers.length - 1 < approval.required)
+    throw fail(
+      FailureType.InvalidInput,
+      `${where}: ${env.name} needs ${approval.required} approvals but ${requester} requested this promotion and cannot approve it (separation of duties), which leaves ${approval.approvers.length - 1}; add an approver, lower required, or set allowSelfApproval: true`,
+    );
   const rules: ApprovalRules = { ...(selfRefused && { requester }), usedNonces: [] };
   if (!keyed) return rules;
   const rec = run.st.approvals[env.name]!;
-  const where = `environments[${index}].approval`;
   let lines = approval.allowedSigners;
   let source = `${where}.allowedSigners`;
   if (approval.allowedSignersFile !== undefined) {

@@ -110,6 +110,7 @@ function gateState(
     stage: 'awaiting-approval',
     currentEnvironment: 'staging',
     awaitingApprovalFor: 'staging',
+    approvalRules: {}, // a gate without signatures or self-approval rules
     approvals: {
       staging: {
         environment: 'staging',

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { diagnose, type DoctorFacts } from '../../../src/domain/doctor.js';
 import { parsePipelineYaml } from '../../../src/domain/pipeline-file.js';
 import { PipelineError } from '../../../src/domain/pipeline.js';
 
@@ -80,4 +81,32 @@ describe('approval rules in the pipeline', () => {
   ];
   for (const [name, approval, line] of cases)
     it(name, () => assert.deepEqual(problems(pipeline(approval)), [line]));
+});
+
+describe('doctor: approvers keys in the GitOps repository', () => {
+  const p = parsePipelineYaml(pipeline('approvers: [alice]\nallowedSignersFile: approvers/production'));
+  const facts = (present: boolean): DoctorFacts => ({
+    harbor: { url: 'https://harbor.example.com', username: 'robot$promoter', version: 'v2.15.2' },
+    projects: {},
+    gitops: {
+      url: 'https://git.example.com/gitops.git',
+      branch: 'main',
+      files: { 'approvers/production': present },
+    },
+    tools: [{ name: 'git', bin: '/usr/bin/git', error: 'not found' }],
+  });
+  const check = (r: ReturnType<typeof diagnose>, id: string) => r.checks.find((c) => c.id === id);
+
+  it('checks the file exists on the branch, and that git is there to read it', () => {
+    const missing = diagnose(p, facts(false));
+    const c = check(missing, 'gitops:allowed-signers:production');
+    assert.equal(c?.ok, false);
+    assert.equal(c?.message, "production: approvers' keys approvers/production do not exist on branch main");
+    assert.match(
+      c!.fix!,
+      /^commit approvers\/production \(allowed_signers lines .*environments\[1\]\.approval\.allowedSignersFile$/,
+    );
+    assert.equal(check(missing, 'tool:git')?.ok, false, 'git is needed without any overlay');
+    assert.equal(check(diagnose(p, facts(true)), 'gitops:allowed-signers:production')?.ok, true);
+  });
 });
