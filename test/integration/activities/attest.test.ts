@@ -7,9 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import type { ArtifactRef } from '../../../src/activities/contract.js';
 import { countAttestations, readAttestation } from '../../../src/activities/evidence.js';
+import { buildActivities } from '../../../src/activities/index.js';
 import { runProcess } from '../../../src/activities/process.js';
 import { authFileContent } from '../../../src/activities/secrets.js';
 import { attestationTag, OCI_MANIFEST, parsePublicKey } from '../../../src/activities/signature.js';
@@ -92,10 +94,13 @@ async function cosignVerdict(
 /** Both verifiers agree: valid, or both refuse (cosign's reason is printed for the record). */
 async function agree(a: ArtifactRef, type: string, expected: 'valid' | 'none' | 'invalid', pub?: string) {
   const key = pub ? parsePublicKey(readFileSync(pub, 'utf8')) : ourKey;
+  const t0 = performance.now();
   const inproc = await readAttestation(registry, a, key, type, { signer: true });
+  const t1 = performance.now();
   const cli = await cosignVerdict(a, type, pub);
+  const t2 = performance.now();
   console.log(
-    `# ${type.split('/').slice(-2).join('/')} ${expected}: in-process ${inproc.state}, cosign ${cli}`,
+    `# ${type.split('/').slice(-2).join('/')} ${expected}: in-process ${inproc.state} (${(t1 - t0).toFixed(0)} ms), cosign ${cli} (${(t2 - t1).toFixed(0)} ms)`,
   );
   assert.equal(inproc.state, expected, JSON.stringify(inproc));
   assert.equal(cli === 'valid', expected === 'valid', cli);
@@ -190,6 +195,34 @@ describe('attestEnvironment', () => {
     assert.deepEqual(await activity(acts.verifyAttestations, { artifacts: [attested] }), [
       { project: STAGING, repository: repo, predicateTypes: [VSA_PREDICATE_TYPE, RECORD_PREDICATE_TYPE] },
     ]);
+  });
+
+  it('a crash between the two attestations: the retry leaves one of each', async () => {
+    const img = await ci.image(`${DEV}/${repo}`, 'crash');
+    await api.copyArtifact(STAGING, repo, `${DEV}/${repo}@${img.digest}`);
+    await sim.completeScans();
+    const a = { project: STAGING, repository: repo, digest: img.digest };
+    await activity(acts.signImage, { artifact: a });
+    // A cosign that dies (SIGKILL's 137) when asked for the record: the VSA is written, the record is not.
+    const wrapper = join(dir, 'cosign-dies-on-record');
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\ncase "$*" in *promotion-record*) exit 137;; esac\nexec '${cfg.cosignBin}' "$@"\n`,
+      { mode: 0o700 },
+    );
+    const crashing = buildActivities({ ...cfg, cosignBin: wrapper });
+    const input = { artifact: a, pipeline, evidence: evidence(a.digest) };
+    await assert.rejects(
+      activity(crashing.activities.attestEnvironment, input),
+      (e: { nonRetryable?: boolean }) => e.nonRetryable === false,
+    );
+    await crashing.connection.close();
+    assert.deepEqual(await countAttestations(registry, a, { signer: true }), { [VSA_PREDICATE_TYPE]: 1 });
+    await activity(acts.attestEnvironment, input); // Temporal's retry
+    assert.deepEqual(await countAttestations(registry, a, { signer: true }), {
+      [VSA_PREDICATE_TYPE]: 1,
+      [RECORD_PREDICATE_TYPE]: 1,
+    });
   });
 
   it('the final proof names a project without attestations', async () => {
