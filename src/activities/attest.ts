@@ -22,7 +22,7 @@ import {
   type ResourceDescriptor,
 } from '../domain/attestation.js';
 import { FailureType } from '../domain/failures.js';
-import { validatePipeline } from '../domain/pipeline.js';
+import { validatePipeline, type Pipeline } from '../domain/pipeline.js';
 import type { ArtifactRef, AttestationProof, AttestEnvironmentInput, AttestResult } from './contract.js';
 import { cosignTools, throwIfBlocked } from './cosign.js';
 import { imageRef, type Deps } from './deps.js';
@@ -49,9 +49,12 @@ export const TOOL_VERSION: string = (() => {
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
-/** sha256 (hex) of the pipeline's canonical form: what `verify --pipeline FILE` recomputes. */
-export function policyDigest(pipeline: unknown): string {
-  return sha256(canonicalPipeline(validatePipeline(pipeline, 'the promotion pipeline')));
+function validPipeline(value: unknown): Pipeline {
+  try {
+    return validatePipeline(value, 'the promotion pipeline');
+  } catch (err) {
+    throw nonRetryable(FailureType.InvalidInput, (err as Error).message);
+  }
 }
 
 export function attestArgs(
@@ -82,10 +85,10 @@ export function attestActivities(d: Deps) {
   const signal = () => currentContext()?.cancellationSignal;
 
   /** The `.sig` manifest's digest in this project (what the signature gate verified), if there is one. */
-  async function signatureInput(a: ArtifactRef): Promise<ResourceDescriptor[]> {
+  async function signatureInput(a: ArtifactRef, registry: string): Promise<ResourceDescriptor[]> {
     const m = await d.registry.getManifest(a.project, a.repository, signatureTag(a.digest), signal());
     if (!m) return [];
-    const uri = `oci://${cfg.registryHost}/${a.project}/${a.repository}:${signatureTag(a.digest)}`;
+    const uri = `oci://${registry}/${a.project}/${a.repository}:${signatureTag(a.digest)}`;
     return [{ uri, digest: { sha256: sha256(m.bytes) } }];
   }
 
@@ -96,18 +99,13 @@ export function attestActivities(d: Deps) {
     const name = `${a.project}/${a.repository}@${a.digest}`;
     if (ev.digest !== a.digest)
       throw nonRetryable(FailureType.InvalidInput, `attest ${name}: the evidence is about ${ev.digest}`);
-    let pipeline;
-    try {
-      pipeline = validatePipeline(input.pipeline, 'the promotion pipeline');
-    } catch (err) {
-      throw nonRetryable(FailureType.InvalidInput, (err as Error).message);
-    }
+    const pipeline = validPipeline(input.pipeline);
     const policy: ResourceDescriptor = {
       uri: policyUri(pipeline),
       digest: { sha256: sha256(canonicalPipeline(pipeline)) },
     };
     const fc = { action: `attest ${name}`, need: READ(a.project), subject: `artifact ${name}` };
-    const sig = await mapFailures(fc, cfg.harborUsername, () => signatureInput(a));
+    const sig = await mapFailures(fc, cfg.harborUsername, () => signatureInput(a, pipeline.registry));
     const scan = ev.scans[ev.environment];
     const scanInput: ResourceDescriptor[] = scan
       ? [
