@@ -4,7 +4,8 @@
  * on Harbor v2.15.2 built from source (`npm run stack -- up --harbor real`) instead of harbor-sim.
  *
  *   happy       myservice:1.4.2-a1b2c3d (clean) dev → staging → production: scan, sign, copy with
- *               signature, rescan, overlay commits, integration tests, approval by demo-approver; ends
+ *               signature, rescan, overlay commits, integration tests, approval by demo-approver (signed
+ *               with an SSH key the demo makes, when ssh-keygen is installed); ends
  *               with the digest table (three identical digests) and the UI link.
  *   quarantine  myservice:1.4.3-e5f6a7b with a HIGH finding (openssl, dev/harbor-sim/advisories.json): the
  *               pipeline's scan gates let it pass, staging's project policy (prevent_vul, severity high)
@@ -23,6 +24,7 @@ import { stackUp } from '../stack/stack';
 import {
   buildAndPush,
   CLEAN_PACKAGES,
+  demoApproverKey,
   demoEnv,
   demoPipeline,
   digestTable,
@@ -115,11 +117,19 @@ async function main(): Promise<number> {
   say(`pushed ${new URL(env.HARBOR_URL!).host}/platform-dev/${repository}:${tag}`);
   say(`digest ${image.digest}`);
 
+  // The approver signs the approval with their own SSH key (README, "Signed approvals").
+  const key = scenario === 'happy' ? demoApproverKey(workDir, APPROVER) : undefined;
   const pipelineFile = writeFile(
     join(workDir, `pipeline-${scenario}.yaml`),
-    demoPipeline(env, scenario, APPROVER),
+    demoPipeline(env, scenario, APPROVER, key?.pub),
   );
   say(`pipeline: ${rel(pipelineFile)}`);
+  if (scenario === 'happy')
+    say(
+      key
+        ? `${APPROVER}'s SSH key: ${rel(key.path)} (production requires approvals signed by it)`
+        : 'ssh-keygen not found: production takes unsigned approvals in this run',
+    );
 
   step('3. the worker (src/worker.ts) with the stack environment');
   let worker: WorkerProcess | undefined;
@@ -145,6 +155,7 @@ async function main(): Promise<number> {
         APPROVER,
         '--comment',
         'staging tests green',
+        ...(key ? ['--sign-key', rel(key.path)] : []),
       ]);
       if (code !== 0) return code;
       code = await typed(env, ['watch', workflowId, '--timeout', '600']);

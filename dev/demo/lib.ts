@@ -3,7 +3,7 @@
  * paths, a demo image built without Docker and pushed by the CI robot, the demo pipeline, a worker child
  * process, the CLI run as a user would type it, and the digest table read back from Harbor.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -84,6 +84,8 @@ export function demoPipeline(
   env: Record<string, string>,
   scenario: Scenario,
   approver = 'demo-approver',
+  /** The approver's SSH public key line: production then requires signed approvals (README, "Signed approvals"). */
+  approverKey?: string,
 ): string {
   const host = new URL(env.HARBOR_URL!).host;
   const tests = relative(REPO_ROOT, join(REPO_ROOT, 'dev', 'demo', 'integration-tests.sh'));
@@ -114,11 +116,33 @@ environments:
     approval:
       approvers: [${approver}]
       required: 1
-      expiry: 1h
+      expiry: 1h${
+        approverKey
+          ? `
+      allowedSigners: ['${approver} ${approverKey}']`
+          : ''
+      }
     overlay:
       path: applications/overlays/k8s-production/services/myservice/kustomization.yaml
       imageName: myservice
 `;
+}
+
+/**
+ * The demo approver's SSH key (ed25519, no passphrase, under the demo's work dir), made once with
+ * ssh-keygen; undefined when ssh-keygen is not installed (the demo then approves unsigned).
+ */
+export function demoApproverKey(
+  workDir: string,
+  approver: string,
+): { path: string; pub: string } | undefined {
+  const path = join(workDir, `${approver}_ed25519`);
+  if (!existsSync(path)) {
+    mkdirSync(workDir, { recursive: true });
+    const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', approver, '-f', path]);
+    if (r.status !== 0) return undefined;
+  }
+  return { path, pub: readFileSync(`${path}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ') };
 }
 
 export function writeFile(path: string, text: string): string {

@@ -67,13 +67,8 @@ export function parseApprovalStatement(
   const r = ApprovalStatementSchema.safeParse(value);
   if (!r.success) {
     const i = r.error.issues[0]!;
-    return {
-      ok: false,
-      problem: `approval statement ${i.path.length ? `field ${i.path.join('.')}` : ''}: ${i.message}`.replace(
-        '  ',
-        ' ',
-      ),
-    };
+    const where = i.path.length ? ` field ${i.path.join('.')}` : '';
+    return { ok: false, problem: `approval statement${where}: ${i.message}` };
   }
   if (canonicalApprovalStatement(r.data) !== text)
     return {
