@@ -171,9 +171,21 @@ async function main(): Promise<number> {
         'applications/overlays/k8s-production/services/myservice/kustomization.yaml',
       );
       say(`GitOps: ${overlay.commit.slice(0, 12)} "${overlay.subject}"`);
+
+      step('6. the signed evidence, checked from the registry alone (docs/attestations.md)');
+      const host = new URL(env.HARBOR_URL!).host;
+      const verified = await typed(env, [
+        'verify',
+        `${host}/${PROJECTS[2]}/${repository}@${image.digest}`,
+        '--env',
+        'production',
+        '--pipeline',
+        rel(pipelineFile),
+        '--require-approvals',
+      ]);
       say(`UI: ${env.TEMPORAL_UI_URL}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);
       say(`\ndemo: done in ${Math.round((Date.now() - started) / 1000)}s`);
-      return identical ? 0 : 1;
+      return identical && verified === 0 ? 0 : 1;
     }
 
     // quarantine: the promotion must fail in staging with Harbor's 412 message.

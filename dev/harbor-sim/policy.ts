@@ -39,6 +39,9 @@ export function pullViolation(c: PullContext): string | null {
   if (m.enable_content_trust === 'true' && !bypass && !c.accessoryTypes.includes('signature.notation'))
     return 'The image is not signed by notation.';
   if (m.prevent_vul !== 'true') return null;
+  // Harbor's vulnerable middleware calls the same SkipPolicyChecking as content trust (v2.15.2
+  // src/server/middleware/vulnerable/vulnerable.go): a signer or a signature is not refused either.
+  if (bypass) return null;
   const t = parseThreshold(m.severity);
   if (!c.report) {
     if (!c.scannable) return null;

@@ -7,8 +7,11 @@
 
 // The shared vocabulary lives in src/domain (pure, no Temporal); re-exported so activities keep one import.
 import type { LockRequest } from '../domain/environment-lock.js';
+import type { EnvironmentEvidence } from '../domain/attestation.js';
 import type { ArtifactRef } from '../domain/image-ref.js';
+import type { Pipeline } from '../domain/pipeline.js';
 import type {
+  AttestResult,
   CopyResult,
   DigestProof,
   OverlayResult,
@@ -21,6 +24,7 @@ import type { ScanSummary } from '../domain/scan-policy.js';
 export type { Severity } from '../domain/severity.js';
 export type {
   ArtifactRef,
+  AttestResult,
   CopyResult,
   DigestProof,
   OverlayResult,
@@ -114,6 +118,20 @@ export interface ReadOverlayPinInput {
   imageName: string;
 }
 
+export interface AttestEnvironmentInput {
+  /** The digest in the environment's project. */
+  artifact: ArtifactRef;
+  /** The promotion's pipeline: its canonical form's sha256 is the VSA's policy digest. */
+  pipeline: Pipeline;
+  /** The environment's gates and their results (src/domain/attestation.ts). */
+  evidence: EnvironmentEvidence;
+}
+export interface AttestationProof {
+  project: string;
+  repository: string;
+  /** Predicate types whose attestation verifies with the promoter's key. */
+  predicateTypes: string[];
+}
 export interface PromotionActivities {
   resolveDigest(input: ResolveDigestInput): Promise<ResolvedArtifact>;
   ensureScanned(input: EnsureScannedInput): Promise<ScanSummary>;
@@ -126,6 +144,10 @@ export interface PromotionActivities {
   updateOverlay(input: UpdateOverlayInput): Promise<OverlayResult>;
   runVerification(input: RunVerificationInput): Promise<VerificationResult>;
   verifyDigests(input: VerifyDigestsInput): Promise<DigestProof[]>;
+  /** `cosign attest --replace` of the VSA and the promotion record (one of each, however often it runs). */
+  attestEnvironment(input: AttestEnvironmentInput): Promise<AttestResult>;
+  /** In-process check of both attestations in each project; SignatureInvalid names the first that fails. */
+  verifyAttestations(input: { artifacts: ArtifactRef[] }): Promise<AttestationProof[]>;
   /** The allowed_signers file of an approval gate, from the GitOps repository's branch head. */
   readAllowedSigners(input: ReadAllowedSignersInput): Promise<AllowedSignersFile>;
   /** The crypto half of a signed approval (the workflow has no node:crypto): is the SSHSIG signature valid? */

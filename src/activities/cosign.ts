@@ -69,8 +69,8 @@ export function verifyArgs(ref: string | string[], o: { pubFile: string; plainHt
 }
 
 /**
- * cosign reads the image manifest through /v2, so the project's pull policy applies to it (only the cosign
- * presence check is bypassed for cosign). A scan still Pending/Running is worth waiting for; any other
+ * cosign reads the image manifest through /v2. Harbor lets a push-token client with a cosign User-Agent
+ * through its pull policies (SkipPolicyChecking); an account without push meets the project's policy. A scan still Pending/Running is worth waiting for; any other
  * block is the quarantine itself.
  */
 export function policyBlock(stderr: string): { message: string; transient: boolean } | undefined {
@@ -80,7 +80,7 @@ export function policyBlock(stderr: string): { message: string; transient: boole
 }
 
 /** Throws the failure for a cosign run that hit the destination's pull policy. */
-function throwIfBlocked(r: RunResult, what: string): void {
+export function throwIfBlocked(r: RunResult, what: string): void {
   const b = policyBlock(r.stderr);
   if (!b) return;
   if (b.transient) throw retryable(`${what}: waiting for the vulnerability scan to finish: ${b.message}`);
@@ -97,7 +97,8 @@ export function classifyVerify(r: RunResult): SignatureState | 'notfound' | 'err
   return 'error';
 }
 
-export function cosignActivities(d: Deps) {
+/** What every cosign activity needs: a private DOCKER_CONFIG with the key files, a runner, the public key. */
+export function cosignTools(d: Deps) {
   const { cfg, secrets } = d;
 
   /** A private dir with DOCKER_CONFIG/config.json and the key files; environment for cosign. */
@@ -161,6 +162,13 @@ export function cosignActivities(d: Deps) {
       throw nonRetryable(FailureType.InvalidInput, (err as Error).message);
     }
   }
+
+  return { prepare, run, publicKey };
+}
+
+export function cosignActivities(d: Deps) {
+  const { cfg } = d;
+  const { prepare, run, publicKey } = cosignTools(d);
 
   /**
    * In-process `cosign verify --key … --insecure-ignore-tlog` (signature.ts): the image manifest must be

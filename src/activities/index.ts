@@ -9,6 +9,7 @@ import type { ActivityConfig } from './config.js';
 import { resolveConfig } from './config.js';
 import type { PromotionActivities } from './contract.js';
 import type { DoctorActivities } from '../domain/doctor.js';
+import { attestActivities } from './attest.js';
 import { approvalActivities } from './approvals.js';
 import { copyActivity } from './copy.js';
 import { cosignActivities } from './cosign.js';
@@ -77,6 +78,7 @@ export function buildActivities(
     verifyDigests: verifyDigestsActivity(d, cosign.verifySignatures),
     ...gitopsActivities(d),
     ...verificationActivities(d),
+    ...attestActivities(d),
     ...approvalActivities(),
     ...notifyActivities(),
     ...environmentLockActivities(),

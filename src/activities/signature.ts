@@ -6,7 +6,8 @@
  * `dev.cosignproject.cosign/signature` annotation, that verifies with the key over SHA-256, and that
  * payload's `critical.image.docker-manifest-digest` is the image's digest. It also requires
  * `critical.type` to be `cosign container image signature` (cosign's SimpleClaimVerifier does not look at
- * it; a payload of any other type is not a signature this promoter made).
+ * it; a payload of any other type is not a signature this promoter made). The same for cosign's legacy
+ * `.att` attestations (DSSE envelopes of in-toto statements), as `cosign verify-attestation` checks them.
  */
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
@@ -161,6 +162,137 @@ export function verifySignatureManifest(
     const why = payload ? checkLayer(layer, payload, key, digest) : `payload ${layer.digest} was not fetched`;
     if (why === undefined) return { state: 'valid', reasons: [] };
     reasons.push(why);
+  }
+  return { state: 'invalid', reasons };
+}
+
+// ---- attestations: cosign's legacy `.att` (a DSSE envelope per layer, docs/attestations-on-harbor.md) ----
+
+export const DSSE_ENVELOPE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
+export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+const ATT_PREDICATE_ANNOTATION = 'predicateType';
+
+export type AttestationVerdict =
+  | { state: 'valid'; statement: InTotoStatement; layer: string }
+  | { state: 'none' | 'invalid'; reasons: string[] };
+
+const envelopeSchema = z.object({
+  payloadType: z.string(),
+  payload: z.string(),
+  signatures: z.array(z.object({ keyid: z.string().optional(), sig: z.string() })).min(1),
+});
+const statementSchema = z.looseObject({
+  _type: z.string(),
+  subject: z.array(z.looseObject({ name: z.string().optional(), digest: z.record(z.string(), z.string()) })),
+  predicateType: z.string(),
+  predicate: z.unknown(),
+});
+export type InTotoStatement = z.infer<typeof statementSchema>;
+
+/** `sha256:<hex>` → `sha256-<hex>.att`, the tag of cosign's legacy attestations. */
+export function attestationTag(digest: string): string {
+  return signatureTag(digest).replace(/\.sig$/, '.att');
+}
+
+/** DSSE v1 pre-authentication encoding: what the envelope's signatures sign (not the payload itself). */
+export function pae(payloadType: string, payload: Buffer): Buffer {
+  const type = Buffer.from(payloadType, 'utf8');
+  return Buffer.concat([
+    Buffer.from(`DSSEv1 ${type.length} `, 'utf8'),
+    type,
+    Buffer.from(` ${payload.length} `, 'utf8'),
+    payload,
+  ]);
+}
+
+/** The DSSE layers of an `.att` manifest, optionally only those annotated with `predicateType`. */
+export function attestationLayers(m: SignatureManifest, predicateType?: string): SignatureLayer[] {
+  return m.layers.filter(
+    (l) =>
+      l.mediaType === DSSE_ENVELOPE_MEDIA_TYPE &&
+      (predicateType === undefined ||
+        l.annotations?.[ATT_PREDICATE_ANNOTATION] === undefined ||
+        l.annotations[ATT_PREDICATE_ANNOTATION] === predicateType),
+  );
+}
+
+/**
+ * Why one DSSE layer does not prove a `predicateType` statement about `digest` signed by `key`, or the
+ * statement when it does. What `cosign verify-attestation --key K --insecure-ignore-tlog --type T` checks on
+ * the legacy path: an envelope signature over PAE(payloadType, payload) verifies with the key (ECDSA over
+ * SHA-256), the payload is an in-toto statement whose subject carries the image's sha256, of that type.
+ */
+export function checkEnvelope(
+  layer: SignatureLayer,
+  blob: Buffer,
+  key: KeyObject,
+  digest: string,
+  predicateType: string,
+): { statement: InTotoStatement } | { why: string } {
+  const at = `envelope ${layer.digest}`;
+  const actual = 'sha256:' + createHash('sha256').update(blob).digest('hex');
+  if (actual !== layer.digest) return { why: `${at}: the blob's sha256 is ${actual}` };
+  let env: z.infer<typeof envelopeSchema>;
+  try {
+    env = envelopeSchema.parse(JSON.parse(blob.toString('utf8')));
+  } catch {
+    return { why: `${at}: not a DSSE envelope (payloadType, payload, signatures)` };
+  }
+  if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE)
+    return { why: `${at}: payloadType is '${env.payloadType}', not '${IN_TOTO_PAYLOAD_TYPE}'` };
+  const payload = Buffer.from(env.payload, 'base64');
+  const signed = pae(env.payloadType, payload);
+  const ok = env.signatures.some((s) => {
+    try {
+      return verify(
+        key.asymmetricKeyType === 'ed25519' ? null : 'sha256',
+        signed,
+        key,
+        Buffer.from(s.sig, 'base64'),
+      );
+    } catch {
+      return false;
+    }
+  });
+  if (!ok) return { why: `${at}: no signature verifies with the public key (wrong key or tampered payload)` };
+  let st: InTotoStatement;
+  try {
+    st = statementSchema.parse(JSON.parse(payload.toString('utf8')));
+  } catch {
+    return { why: `${at}: the signed payload is not an in-toto statement` };
+  }
+  const hex = digest.slice('sha256:'.length);
+  if (!st.subject.some((s) => s.digest.sha256 === hex))
+    return {
+      why: `${at}: the statement is about ${st.subject.map((s) => `sha256:${s.digest.sha256 ?? '?'}`).join(', ')}, not ${digest}`,
+    };
+  if (st.predicateType !== predicateType)
+    return { why: `${at}: predicateType is '${st.predicateType}', not '${predicateType}'` };
+  return { statement: st };
+}
+
+/**
+ * The verdict for one predicate type on `digest`: `none` when no `.att` manifest or no DSSE layer of that
+ * type exists, `valid` with the statement of the last layer that checks out (a `--replace` keeps one), else
+ * `invalid` with each layer's reason.
+ */
+export function verifyAttestationManifest(
+  manifest: SignatureManifest | undefined,
+  blobs: ReadonlyMap<string, Buffer>,
+  key: KeyObject,
+  digest: string,
+  predicateType: string,
+): AttestationVerdict {
+  const layers = manifest ? attestationLayers(manifest, predicateType) : [];
+  if (layers.length === 0) return { state: 'none', reasons: [`no ${predicateType} attestation found`] };
+  const reasons: string[] = [];
+  for (const layer of [...layers].reverse()) {
+    const blob = blobs.get(layer.digest);
+    const r = blob
+      ? checkEnvelope(layer, blob, key, digest, predicateType)
+      : { why: `envelope ${layer.digest} was not fetched` };
+    if ('statement' in r) return { state: 'valid', statement: r.statement, layer: layer.digest };
+    reasons.push(r.why);
   }
   return { state: 'invalid', reasons };
 }

@@ -15,6 +15,7 @@ import { registerRollback } from './commands/rollback.js';
 import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
 import { registerUnfreeze } from './commands/unfreeze.js';
+import { registerVerify } from './commands/verify.js';
 import { registerWatch } from './commands/watch.js';
 import { describeError } from './errors.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
@@ -34,6 +35,7 @@ Examples:
   $ harbor-promote list --waiting-approval
   $ harbor-promote record promote-myservice@1.4.2-a1b2c3d --json
   $ harbor-promote rollback myservice --env production --previous --pipeline pipelines/myservice.yaml
+  $ harbor-promote verify harbor.example.com/platform-prod/myservice@sha256:… --env production --pipeline pipelines/myservice.yaml
 
 Connection: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE
 (harbor-promote), TEMPORAL_UI_URL, TLS: TEMPORAL_TLS=1, TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA,
@@ -92,6 +94,7 @@ export function buildProgram(io: CliIO, result: RunState = { code: 0 }): Command
   registerCancel(program, ctx);
   registerRecord(program, ctx);
   registerRollback(program, ctx);
+  registerVerify(program, ctx);
   return program;
 }
 

@@ -139,6 +139,19 @@ export interface DigestProof {
   repository: string;
   digest: string;
   signed: boolean;
+  /** The VSA and the promotion-record attestation verify there (destinations attested by this version). */
+  attested?: boolean;
+}
+
+/** attestEnvironment: the VSA and the promotion record attached to the digest in one environment's project. */
+export interface AttestResult {
+  /** The predicate types attested (VSA, promotion record). */
+  predicateTypes: string[];
+  /** sha256 (hex) of the pipeline's canonical form: the VSA's policy.digest.sha256. */
+  policyDigest: string;
+  attestedAt: string;
+  /** The `sha256-<hex>.att` manifest's digest after both were written. */
+  attestationDigest?: string;
 }
 
 // ---- the record --------------------------------------------------------------------------------------
@@ -157,6 +170,7 @@ export const STEP_NAMES = [
   'updateOverlay',
   'verificationGate',
   'soak',
+  'attestEnvironment',
   'releaseEnvironment',
   'proveFinalState',
   'checkRollbackTarget',
@@ -277,6 +291,8 @@ export interface PromotionRecord {
   overlays: Record<string, OverlayResult & { path: string }>;
   /** Final proof: the same digest, signed, in every project. */
   proof: DigestProof[];
+  /** Per destination: the signed VSA and promotion-record attestations (absent before this version). */
+  attestations?: Record<string, AttestResult>;
   ignoredMessages: IgnoredMessage[];
   /** Every webhook delivery (event, host, outcome), when the pipeline has `notify`. */
   notifications?: NotificationDelivery[];

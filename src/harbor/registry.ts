@@ -78,6 +78,44 @@ export class RegistryApi {
   }
 
   /**
+   * GET a manifest as a signing tool does: with a registry token (Harbor puts every repository action the
+   * account holds into it) and a User-Agent naming cosign. Harbor v2.15.2 lets such a request through its
+   * pull policies when the token holds push (`SkipPolicyChecking`: content trust and prevent_vul), which is
+   * how cosign reads a legacy `.att` that Harbor scans like an image and may refuse everybody else
+   * (docs/attestations.md). An account without push gets the ordinary answer.
+   */
+  async getManifestAsSigner(
+    project: string,
+    repository: string,
+    reference: string,
+    signal?: AbortSignal,
+  ): Promise<{ bytes: Buffer; mediaType?: string } | undefined> {
+    const scope = `repository:${project}/${repository}:pull,push`;
+    const t = await this.conn.request({
+      api: 'registry',
+      method: 'GET',
+      template: `/service/token?service=harbor-registry&scope=${encodeURIComponent(scope)}`,
+      signal,
+    });
+    const token = (JSON.parse(t.body) as { token?: unknown }).token;
+    if (typeof token !== 'string') throw new Error('GET /service/token answered without a token');
+    const res = await this.conn.request({
+      api: 'registry',
+      method: 'GET',
+      template: RegistryApi.manifestPath(project, repository, reference),
+      headers: {
+        accept: MANIFEST_ACCEPT,
+        authorization: `Bearer ${token}`,
+        'user-agent': 'harbor-promote (cosign-compatible verifier)',
+      },
+      accept: [200, 404],
+      signal,
+    });
+    if (res.status === 404) return undefined;
+    return { bytes: res.bytes ?? Buffer.from(res.body), mediaType: header(res.headers, 'content-type') };
+  }
+
+  /**
    * GET a (small) blob's exact bytes; signature payloads are a few hundred bytes. Harbor on object storage
    * answers a blob GET with a redirect to a pre-signed URL (as registries may): that URL is fetched without
    * our credentials, as registry clients do, since it carries its own authorisation.

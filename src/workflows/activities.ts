@@ -37,6 +37,8 @@ const OPTIONS: Record<keyof PromotionActivities, ActivityOptions> = {
   updateOverlay: TOOL,
   runVerification: TOOL, // replaced by verificationOptions()
   verifyDigests: TOOL,
+  attestEnvironment: TOOL,
+  verifyAttestations: TOOL,
   readAllowedSigners: TOOL, // a git fetch
   // Computation on the worker; an approver waits for the answer, so it fails fast when no worker runs.
   checkApprovalSignature: { startToCloseTimeout: '30s', scheduleToCloseTimeout: '1m', retry: RETRY },

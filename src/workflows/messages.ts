@@ -84,6 +84,7 @@ export type Stage =
   | 'deploying'
   | 'verifying'
   | 'soaking'
+  | 'attesting'
   | 'proving'
   | 'recording'
   | 'releasing'

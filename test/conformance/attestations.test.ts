@@ -44,7 +44,7 @@ let admin: HarborApi;
 let cosign: Cosign;
 /** A deployer: may only pull from the content-trust project (no push, so no cosign bypass). */
 let puller: Creds;
-const P = { src: '', signed: '' };
+const P = { src: '', signed: '', vul: '' };
 const repoOf = (project: string): string => `${project}/${REPO}`;
 const attTag = (digest: string): string => `sha256-${digest.slice('sha256:'.length)}.att`;
 
@@ -80,6 +80,7 @@ before(async () => {
   cosign = new Cosign(t);
   P.src = await fx.project('asrc', {});
   P.signed = await fx.project('asigned', { enable_content_trust_cosign: 'true' });
+  P.vul = await fx.project('avul', { prevent_vul: 'true', severity: 'high', auto_scan: 'true' });
   puller = await fx.robot('apuller', { [P.signed]: ['project:read', 'artifact:read', 'repository:pull'] });
   pullConn = connect(t, puller, []);
 });
@@ -211,6 +212,38 @@ describe('cosign attest output on Harbor', () => {
     // An accessory goes with its subject.
     await admin.deleteArtifact(P.src, REPO, img);
     assert.equal((await harborError(() => admin.getArtifact(P.src, REPO, accs[0]!.digest))).status, 404);
+  });
+
+  it('legacy .att in a prevent_vul project: Harbor scans it; a signer read (push token, cosign UA) passes whatever its scan', async (tc) => {
+    const img = await pushImageTo(t, t.admin, repoOf(P.vul), 'vul', CLEAN);
+    await cosign.attest(t.admin, repoOf(P.vul), img, { type: VSA, predicate, format: 'legacy' });
+    // The signer read works at once, while the .att's own auto-scan may still run (harbor-promote's
+    // in-process check and `verify` read this way: RegistryApi.getManifestAsSigner).
+    const signer = await new RegistryApi(adminConn).getManifestAsSigner(P.vul, REPO, attTag(img));
+    assert.ok(signer, 'the signer read found the .att');
+    assert.ok(JSON.parse(signer.bytes.toString('utf8')).layers.length >= 1);
+    // Harbor scans the .att like an image: wait for its report to end and show it.
+    let status: string | undefined;
+    for (let i = 0; i < 120 && !['Success', 'Error', 'Stopped'].includes(status ?? ''); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 500));
+      const a = await admin.getArtifact(P.vul, REPO, attTag(img), { withScanOverview: true });
+      const o = Object.values(
+        (a as { scan_overview?: Record<string, { scan_status?: string }> }).scan_overview ?? {},
+      )[0];
+      status = o?.scan_status;
+    }
+    tc.diagnostic(`scan of the .att in a prevent_vul project: ${status ?? 'no report'}`);
+    const plain = await new RegistryApi(adminConn).getManifest(P.vul, REPO, attTag(img)).then(
+      () => 'served',
+      (e: { status?: number; harborMessage?: string }) => `${e.status} ${e.harborMessage ?? ''}`,
+    );
+    tc.diagnostic(`a basic-auth read of the .att after its scan: ${plain}`);
+    if (status === 'Success') assert.equal(plain, 'served');
+    else assert.match(plain, /^412 /);
+    // Still readable by the signer after the scan, whatever it found.
+    assert.ok(await new RegistryApi(adminConn).getManifestAsSigner(P.vul, REPO, attTag(img)));
+    const v = await cosign.verifyAttestation(t.admin, repoOf(P.vul), img, VSA);
+    assert.equal(v.code, 0, v.stderr);
   });
 
   it('a registry token asked only for pull carries every action the account holds on the project', async () => {

@@ -52,6 +52,7 @@ describe('real Harbor: the CLI end to end, promotions that complete', { skip, ti
   describe('happy path: dev → staging → production with an approval', () => {
     let image: PushedImage;
     let id: string;
+    let file: string;
     before(async () => {
       const tag = `1.4.2-real${e.nonce}`;
       id = `promote-myservice@${tag}`;
@@ -65,7 +66,7 @@ describe('real Harbor: the CLI end to end, promotions that complete', { skip, ti
     });
 
     it('start, watch until production needs a person, approve, watch to the end: exit 0', async () => {
-      const file = e.pipeline('happy', demoPipeline(e.env, 'happy', APPROVER));
+      file = e.pipeline('happy', demoPipeline(e.env, 'happy', APPROVER));
       const s = await e.cli(['start', `myservice:${image.tag}`, '--pipeline', file]);
       assert.equal(s.code, 0, s.stderr);
       assert.match(
@@ -106,6 +107,27 @@ describe('real Harbor: the CLI end to end, promotions that complete', { skip, ti
       }
       assert.equal(rec.verifications.staging?.passed, true);
       assert.equal(rec.approvals.production?.approvals[0]?.approver, APPROVER);
+    });
+
+    it('staging and production carry a signed VSA and record; `verify --require-approvals` exits 0', async () => {
+      const rec = await record(id);
+      assert.deepEqual(Object.keys(rec.attestations ?? {}), ['staging', 'production']);
+      assert.deepEqual(
+        rec.proof.map((p) => [p.project, p.attested === true]),
+        PROJECTS.map((p) => [p, p !== 'platform-dev']),
+      );
+      const ref = `${e.host}/platform-production/myservice@${image.digest}`;
+      const v = await e.cli([
+        'verify',
+        ref,
+        '--env',
+        'production',
+        '--pipeline',
+        file,
+        '--require-approvals',
+      ]);
+      assert.equal(v.code, 0, `${v.stdout}\n${v.stderr}`);
+      assert.match(v.stdout, /^✓ approvals: approved: production by e2e-approver \(1\/1\)$/m);
     });
   });
 

@@ -16,6 +16,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { approvalActivities } from '../../src/activities/approvals.js';
 import type { PromotionActivities, ScanSummary } from '../../src/activities/contract.js';
 import { environmentLockActivities } from '../../src/activities/environment-lock.js';
+import { RECORD_PREDICATE_TYPE, VSA_PREDICATE_TYPE } from '../../src/domain/attestation.js';
 import type { PipelineFile } from '../../src/domain/pipeline.js';
 import type { PromotionInput } from '../../src/domain/promotion.js';
 import { PROMOTION_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
@@ -144,6 +145,17 @@ export function mockActivities(over: Partial<PromotionActivities> = {}): {
     updateOverlay: async (i) => ({ changed: true, commit: `commit-${i.environment}` }),
     runVerification: async () => ({ passed: true, url: 'https://ci.test/run/1', durationMs: 12 }),
     verifyDigests: async (i) => i.artifacts.map((a) => ({ ...a, signed: true })),
+    attestEnvironment: async () => ({
+      predicateTypes: [VSA_PREDICATE_TYPE, RECORD_PREDICATE_TYPE],
+      policyDigest: 'ab'.repeat(32),
+      attestedAt: '2026-01-01T00:00:00.000Z',
+    }),
+    verifyAttestations: async (i) =>
+      i.artifacts.map((a) => ({
+        project: a.project,
+        repository: a.repository,
+        predicateTypes: [VSA_PREDICATE_TYPE, RECORD_PREDICATE_TYPE],
+      })),
     readAllowedSigners: async (i) => ({ path: i.path, text: '', commit: 'gitops-head' }),
     // The real check: pure computation, nothing to mock.
     checkApprovalSignature: approvalActivities().checkApprovalSignature,

@@ -40,6 +40,7 @@ const RUNBOOK = [
   'staging/updateOverlay',
   'staging/verificationGate',
   'staging/soak',
+  'staging/attestEnvironment',
   'staging/releaseEnvironment',
   'production/approvalGate',
   'production/acquireEnvironment',
@@ -48,6 +49,7 @@ const RUNBOOK = [
   'production/checkDigestAndSignature',
   'production/updateOverlay',
   'production/verificationGate',
+  'production/attestEnvironment',
   'production/releaseEnvironment',
   'proveFinalState',
 ];
@@ -106,6 +108,7 @@ describe('step order', () => {
         'staging/copyToEnvironment',
         'staging/rescanAndDetectQuarantine',
         'staging/checkDigestAndSignature',
+        'staging/attestEnvironment',
         'staging/releaseEnvironment',
         'proveFinalState',
       ],

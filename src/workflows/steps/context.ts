@@ -28,6 +28,8 @@ export class PromotionRun {
   readonly noScanner = new Set<string>();
   /** The environment locks asked for and not yet released (acquireEnvironment/releaseEnvironment). */
   readonly locks = new HeldEnvironments();
+  /** Environments whose VSA and record attestation were written (the final proof checks those). */
+  readonly attested: Environment[] = [];
   readonly rec: RecordSoFar;
   /**
    * Set when this run is a rollback (`harbor-promote rollback`): the overlay commit says so. Steps that

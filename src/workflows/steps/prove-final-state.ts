@@ -1,4 +1,8 @@
-/** Once, at the end: the same signed digest is in every project of the promotion. */
+/**
+ * Once, at the end: the same signed digest is in every project of the promotion, and in every destination
+ * the VSA and the promotion record verify (those attested: promotions from before attestEnvironment have
+ * none, and make no call for them, so their histories replay unchanged).
+ */
 import { FailureType } from '../../domain/failures.js';
 import { call } from '../activities.js';
 import { fail } from './failure.js';
@@ -32,9 +36,22 @@ export const proveFinalState = defineStep({
         undefined,
         p,
       );
-    return p;
+    if (run.attested.length === 0) return p;
+    const a = await call('verifyAttestations', `prove attestations in ${run.attested.length} projects`, {
+      artifacts: run.attested.map((e) => run.artifact(e)),
+    });
+    const attested = new Set(a.map((x) => x.project));
+    return p.map((x) => (attested.has(x.project) ? { ...x, attested: true } : x));
   },
-  done: (p) => `same signed digest in ${p.map((x) => x.project).join(', ')}`,
+  done: (p) =>
+    `same signed digest in ${p.map((x) => x.project).join(', ')}${
+      p.some((x) => x.attested)
+        ? `; VSA and record verify in ${p
+            .filter((x) => x.attested)
+            .map((x) => x.project)
+            .join(', ')}`
+        : ''
+    }`,
   record(p, { run }) {
     run.rec.proof = p;
   },

@@ -42,6 +42,11 @@ export interface Step<T, P = undefined> {
   prepare?(ctx: StepContext): P;
   /** A reason not to run it this time: the step shows as skipped with this text. */
   skip?(ctx: StepContext, prepared: P): string | undefined;
+  /**
+   * When skipped, keep the promotion's stage: a step that older histories never had must add no stage
+   * upsert to them (an upsert is a history command), so its version skip stays invisible to replay.
+   */
+  skipKeepsStage?: boolean;
   /** One line for status while it runs. */
   detail(ctx: StepContext, prepared: P): string;
   run(ctx: RunningStep, prepared: P): Promise<T>;
@@ -88,7 +93,7 @@ async function runStep<T, P>(s: Step<T, P>, ctx: StepContext): Promise<void> {
   const prepared = s.prepare ? s.prepare(ctx) : (undefined as P);
   const skipped = s.skip?.(ctx, prepared);
   if (skipped !== undefined) {
-    st.start(id, s.stage, envName, skipped);
+    st.start(id, s.skipKeepsStage ? st.stage : s.stage, envName, skipped);
     st.finish(id, 'skipped', skipped);
     return;
   }

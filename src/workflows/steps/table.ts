@@ -7,6 +7,7 @@
 import type { Environment } from '../../domain/pipeline.js';
 import { acquireEnvironment } from './acquire-environment.js';
 import { approvalGate } from './approval-gate.js';
+import { attestEnvironment } from './attest-environment.js';
 import { awaitFreezeWindow } from './await-freeze-window.js';
 import { awaitScanAndGate } from './await-scan-and-gate.js';
 import { checkDigestAndSignature } from './check-digest-and-signature.js';
@@ -37,6 +38,7 @@ export const DESTINATION_STEPS: readonly StepUnit[] = [
   updateOverlay,
   verificationGate,
   soak,
+  attestEnvironment,
   releaseEnvironment,
 ];
 

@@ -56,6 +56,32 @@ async function freePort(): Promise<number> {
 }
 
 const cli = (args: string[]) => runCliProcess(args, env, { timeoutMs: 300_000 });
+
+/** The cosign CLI as a user runs it, with the promoter's account in a private DOCKER_CONFIG. */
+async function cosignVerifyAttestation(ref: string, type: string) {
+  const { authFileContent } = await import('../../../src/activities/secrets.js');
+  const dir = join(workDir, 'cosign');
+  const password = env.HARBOR_PASSWORD ?? readFileSync(env.HARBOR_PASSWORD_FILE!, 'utf8').trim();
+  writeFile(join(dir, 'config.json'), authFileContent(ref.split('/')[0]!, env.HARBOR_USERNAME!, password));
+  const { runProcess } = await import('../../../src/activities/process.js');
+  return runProcess({
+    bin: env.COSIGN_BIN!,
+    args: [
+      'verify-attestation',
+      '--key',
+      env.COSIGN_PUBLIC_KEY_FILE!,
+      '--insecure-ignore-tlog',
+      '--type',
+      type,
+      '--allow-http-registry',
+      ref,
+    ],
+    env: { HOME: dir, DOCKER_CONFIG: dir, TUF_ROOT: join(dir, 'tuf') },
+    cwd: dir,
+    timeoutMs: 60_000,
+    label: 'cosign verify-attestation',
+  });
+}
 const lines = (s: string) => s.split('\n').filter(Boolean);
 
 before(async () => {
@@ -187,6 +213,58 @@ describe('e2e: one promotion through the CLI', { timeout: 600_000 }, () => {
       assert.ok(at.text.includes(image.digest));
       assert.match(at.subject, new RegExp(image.digest));
     }
+  });
+
+  it('production carries a signed VSA: cosign verify-attestation and `verify --require-approvals` accept it', async () => {
+    const host = new URL(env.HARBOR_URL!).host;
+    const ref = `${host}/platform-production/myservice@${image.digest}`;
+    const c = await cosignVerifyAttestation(ref, 'https://slsa.dev/verification_summary/v1');
+    assert.equal(c.code, 0, c.stderr);
+    const pipeline = join(workDir, 'pipeline.yaml');
+    const v = await cli([
+      'verify',
+      ref,
+      '--env',
+      'production',
+      '--pipeline',
+      pipeline,
+      '--require-approvals',
+    ]);
+    assert.equal(v.code, 0, `${v.stdout}\n${v.stderr}`);
+    assert.deepEqual(
+      lines(v.stdout).map((l) => l.split(':')[0]),
+      [
+        '✓ signature',
+        '✓ vsa',
+        '✓ resource',
+        '✓ policy',
+        '✓ result',
+        '✓ level',
+        '✓ record',
+        '✓ approvals',
+        ref.replace(`${host}/`, '').split(':')[0],
+      ],
+    );
+    // Another pipeline (one more approver required): the policy digest differs, and so does the rule.
+    const other = writeFile(
+      join(workDir, 'other.yaml'),
+      readFileSync(pipeline, 'utf8').replace(
+        /approvers: \[(.*)\]\n(\s+)required: 1/,
+        'approvers: [$1, someone]\n$2required: 2',
+      ),
+    );
+    const o = await cli(['verify', ref, '--env', 'production', '--pipeline', other, '--require-approvals']);
+    assert.equal(o.code, 1, o.stdout);
+    assert.match(o.stdout, /^✗ policy: .*promoted under another pipeline$/m);
+    assert.match(o.stdout, /^✗ record: .* was made under another pipeline/m);
+    assert.match(o.stdout, /^✗ approvals: production: 1 approval, the pipeline requires 2$/m);
+    // A digest that never reached production.
+    const never = `${host}/platform-production/myservice@sha256:${'0'.repeat(64)}`;
+    const n = await cli(['verify', never, '--env', 'production', '--pipeline', pipeline]);
+    assert.equal(n.code, 1, n.stdout);
+    assert.match(n.stdout, /^✗ signature: no cosign signature/m);
+    assert.match(n.stdout, /^✗ vsa: no verification summary \(VSA\) attestation/m);
+    assert.match(n.stdout, /NOT verified for production: failed signature, vsa$/m);
   });
 
   it('the worker served Prometheus metrics and never logged a secret', async () => {
