@@ -55,7 +55,7 @@ export function toolDir(name: string, spec: ToolSpec, env = process.env): string
   return join(cacheRoot(env), `${name}-${spec.version}`);
 }
 
-function stampOf(spec: ToolSpec): string {
+export function stampOf(spec: ToolSpec): string {
   const { module, package: pkg, version, cgo = true, tags = [], build = 'install' } = spec;
   return JSON.stringify({ module, pkg, version, cgo, tags, build });
 }
