@@ -199,11 +199,10 @@ export async function schemaRoot(version: string): Promise<string> {
 /** Sets up (first time) and updates (every time; only newer versions apply) one database's schema. */
 async function ensureSchema(
   c: StackConfig,
-  tools: Record<string, string>,
+  sqlTool: string,
   database: string,
   versionedDir: string,
 ): Promise<void> {
-  const sqlTool = tools['temporal-sql-tool']!;
   const common = ['--plugin', 'postgres12', '--ep', '127.0.0.1', '-p', String(c.postgresPort)];
   const env = {
     ...process.env,
@@ -211,14 +210,8 @@ async function ensureSchema(
     SQL_PASSWORD: internalSecret(c, 'temporal-db-password'),
     SQL_DATABASE: database,
   };
-  const su = superuser(c);
-  const { stdout } = await run(
-    tools[T.psql]!,
-    [...su.base, '-d', database, '-tAc', "SELECT count(*) FROM pg_tables WHERE tablename = 'schema_version'"],
-    { env: su.env },
-  );
-  // setup-schema -v 0.0 on a set-up database would reset its recorded version: only on a fresh one.
-  if (stdout.trim() === '0') await run(sqlTool, [...common, 'setup-schema', '-v', '0.0'], { env });
+  // Records version 0.0 on a fresh database and skips itself when the recorded version is newer.
+  await run(sqlTool, [...common, 'setup-schema', '-v', '0.0'], { env });
   await run(sqlTool, [...common, 'update-schema', '-d', versionedDir], { env, maxBuffer: 16 << 20 });
 }
 
@@ -286,8 +279,18 @@ export const temporalServer: Service = {
     mkdirSync(p.configDir, { recursive: true });
     await ensureDatabases(c, tools[T.psql]!);
     const root = await schemaRoot(loadTools()['temporal-sql-tool']!.version);
-    await ensureSchema(c, tools, DATABASES.default, join(root, 'temporal', 'versioned'));
-    await ensureSchema(c, tools, DATABASES.visibility, join(root, 'visibility', 'versioned'));
+    await ensureSchema(
+      c,
+      tools['temporal-sql-tool']!,
+      DATABASES.default,
+      join(root, 'temporal', 'versioned'),
+    );
+    await ensureSchema(
+      c,
+      tools['temporal-sql-tool']!,
+      DATABASES.visibility,
+      join(root, 'visibility', 'versioned'),
+    );
     writeFileSync(p.config, serverConfigYaml(c));
     writeFileSync(p.dynamicConfig, DYNAMIC_CONFIG);
   },
