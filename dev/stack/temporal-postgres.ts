@@ -9,8 +9,8 @@
  * does at start. There is no UI in this mode.
  *
  * Ports: the frontend is STACK_TEMPORAL_PORT (P), as with the dev server; the other services and the
- * membership ring use P+1 … P+7 and the frontend's HTTP API P+10 (7243 by default, as the dev server), all
- * on 127.0.0.1, so TEST_PORT_OFFSET moves them together.
+ * membership ring use P+1 … P+7, the server's Prometheus metrics P+9 and the frontend's HTTP API P+10 (7243
+ * by default, as the dev server), all on 127.0.0.1, so TEST_PORT_OFFSET moves them together.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -45,6 +45,8 @@ export function serverPorts(frontend: number) {
     matchingMembership: frontend + 5,
     worker: frontend + 6,
     workerMembership: frontend + 7,
+    /** Prometheus /metrics of the server, e.g. its `action` counter (what Temporal Cloud bills). */
+    metrics: frontend + 9,
     frontendHttp: frontend + 10,
   };
 }
@@ -105,6 +107,11 @@ export function serverConfigYaml(c: StackConfig): string {
     '  membership:',
     '    maxJoinDuration: 30s',
     '    broadcastAddress: "127.0.0.1"',
+    '  metrics:',
+    '    prometheus:',
+    '      framework: "tally"',
+    '      timerType: "histogram"',
+    `      listenAddress: "127.0.0.1:${p.metrics}"`,
     'services:',
     ...service('frontend', p.frontend, p.frontendMembership, [`      httpPort: ${p.frontendHttp}`]),
     ...service('history', p.history, p.historyMembership),
