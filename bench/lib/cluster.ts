@@ -25,7 +25,7 @@
  * History that GetWorkflowExecutionHistory returns (payloads included).
  *
  * Options: BENCH_CLUSTER_PROMOTIONS (batch size per throughput run, default 20), BENCH_CLUSTER_KILL
- * (promotions in the kill case, default 20), BENCH_CLUSTER_PORT (first of 30 ports, default 36300),
+ * (promotions in the kill case, default 20), BENCH_CLUSTER_PORT (first of 30 ports, default 31300; at most 32760, see checkServerPorts),
  * BENCH_CLUSTER_STACK_DIR (default .data/bench-stack-pg; recreated), BENCH_KEEP_STACK=1 keeps it up.
  * Run alone: `npx tsx bench/lib/cluster.ts` prints the section as Markdown.
  */
@@ -80,7 +80,7 @@ export function clusterOptions(env: NodeJS.ProcessEnv = process.env): ClusterOpt
   return {
     promotions: int('BENCH_CLUSTER_PROMOTIONS', 20),
     killPromotions: int('BENCH_CLUSTER_KILL', 20),
-    portBase: int('BENCH_CLUSTER_PORT', 36300),
+    portBase: int('BENCH_CLUSTER_PORT', 31300),
     stackDir: env.BENCH_CLUSTER_STACK_DIR ?? '.data/bench-stack-pg',
     keepStack: env.BENCH_KEEP_STACK === '1',
   };

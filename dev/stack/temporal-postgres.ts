@@ -51,6 +51,26 @@ export function serverPorts(frontend: number) {
   };
 }
 
+/**
+ * The membership ports go into a PostgreSQL `smallint` column (cluster_membership.rpc_port), so they must
+ * be ≤ 32767; a higher one makes the server exit at start with "value … is out of range for type smallint".
+ */
+export function checkServerPorts(frontend: number): void {
+  const p = serverPorts(frontend);
+  const highest = Math.max(
+    p.frontendMembership,
+    p.historyMembership,
+    p.matchingMembership,
+    p.workerMembership,
+  );
+  if (highest > 32767) {
+    throw new Error(
+      `STACK_TEMPORAL_PORT=${frontend} is too high for Temporal on PostgreSQL: its membership ports (up to ` +
+        `${highest}) must be ≤ 32767 (a smallint column); choose STACK_TEMPORAL_PORT ≤ 32760`,
+    );
+  }
+}
+
 export function temporalPostgresPaths(c: StackConfig) {
   const root = paths(c).temporalPostgres;
   return {
@@ -282,6 +302,7 @@ export const temporalServer: Service = {
   url: (c) => `grpc://127.0.0.1:${c.temporalPort} (no UI in this mode)`,
   available: () => true,
   prepare: async (c, tools) => {
+    checkServerPorts(c.temporalPort);
     const p = temporalPostgresPaths(c);
     mkdirSync(p.configDir, { recursive: true });
     await ensureDatabases(c, tools[T.psql]!);

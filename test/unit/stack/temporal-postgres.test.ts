@@ -13,7 +13,7 @@ import { parse } from 'yaml';
 import { servicesOf } from '../../../dev/stack/components';
 import { internalSecret } from '../../../dev/harbor-real/services';
 import { stackConfig, temporalKindFile } from '../../../dev/stack/config';
-import { serverConfigYaml, serverPorts } from '../../../dev/stack/temporal-postgres';
+import { checkServerPorts, serverConfigYaml, serverPorts } from '../../../dev/stack/temporal-postgres';
 import { ensureTools, loadTools, stampOf, toolDir } from '../../../scripts/tools';
 
 const dir = mkdtempSync(join(tmpdir(), 'temporal-kind-'));
@@ -70,6 +70,14 @@ describe('temporal-server configuration', () => {
     assert.equal(config.clusterMetadata.clusterInformation.active.rpcAddress, '127.0.0.1:21033');
     for (const store of Object.values(config.persistence.datastores))
       assert.equal(store.sql.connectAddr, '127.0.0.1:19233');
+  });
+
+  it('refuses a frontend port whose membership ports do not fit the schema (smallint), naming the fix', () => {
+    assert.doesNotThrow(() => checkServerPorts(32760));
+    assert.throws(
+      () => checkServerPorts(40100),
+      /STACK_TEMPORAL_PORT=40100 is too high for Temporal on PostgreSQL: .*≤ 32767.*choose STACK_TEMPORAL_PORT ≤ 32760/,
+    );
   });
 
   it('keeps the database password out of the file (the server reads it from its environment)', () => {
