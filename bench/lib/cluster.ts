@@ -158,6 +158,9 @@ export function historyActions(events: IEvent[]): number {
 
 export const historyBytes = (h: IHistory) => temporal.api.history.v1.History.encode(h).finish().length;
 
+const settle = () => new Promise((r) => setTimeout(r, 2_500));
+const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+
 interface Cost {
   events: number;
   bytes: number;
@@ -229,6 +232,8 @@ export async function clusterBench(o: ClusterOptions, log: (s: string) => void):
       const ws = workers(label, count);
       for (const w of ws) await w.start(client);
       try {
+        // The server publishes its counters once a second (tally): settle before each reading.
+        await settle();
         const before = await actionCounters(metricsUrl);
         const t = Date.now();
         const durations: number[] = [];
@@ -243,6 +248,7 @@ export async function clusterBench(o: ClusterOptions, log: (s: string) => void):
         );
         await Promise.all(handles.map((h) => h.result().then(() => durations.push(Date.now() - t))));
         const wall = Date.now() - t;
+        await settle();
         const delta = diff(await actionCounters(metricsUrl), before);
         const costs = await Promise.all(handles.map(costOf));
         log(`cluster: ${count} worker(s): ${o.promotions} promotions in ${secs(wall)} s`);
@@ -260,6 +266,9 @@ export async function clusterBench(o: ClusterOptions, log: (s: string) => void):
     const metricPer = (r: (typeof runs)[number]) => billedActions(r.delta) / o.promotions;
     const types = [...new Set(runs.flatMap((r) => Object.keys(r.delta)))].sort();
     const killOk = kill.problems.length === 0;
+    const per = (t: string) => ((runs[0]!.delta[t] ?? 0) / o.promotions).toFixed(1);
+    const upserts = per('command_UpsertWorkflowSearchAttributes');
+    const heartbeats = per('grpc_RecordActivityTaskHeartbeat');
     return {
       title: 'Temporal on PostgreSQL: throughput, cost per promotion, a worker killed mid-drain',
       method:
@@ -276,7 +285,7 @@ export async function clusterBench(o: ClusterOptions, log: (s: string) => void):
           head: [
             'per promotion',
             'history events',
-            'history bytes',
+            'history KiB',
             'actions (history rule)',
             'actions (server counter)',
           ],
@@ -284,7 +293,7 @@ export async function clusterBench(o: ClusterOptions, log: (s: string) => void):
             [
               'median',
               median(all.map((c) => c.events)),
-              median(all.map((c) => c.bytes)),
+              kb(median(all.map((c) => c.bytes))),
               median(all.map((c) => c.actions)),
               runs
                 .map((r) => `${metricPer(r).toFixed(1)} (${r.count} worker${r.count > 1 ? 's' : ''})`)
@@ -293,7 +302,7 @@ export async function clusterBench(o: ClusterOptions, log: (s: string) => void):
             [
               'max',
               Math.max(...all.map((c) => c.events)),
-              Math.max(...all.map((c) => c.bytes)),
+              kb(Math.max(...all.map((c) => c.bytes))),
               Math.max(...all.map((c) => c.actions)),
               '',
             ],
@@ -338,6 +347,8 @@ export async function clusterBench(o: ClusterOptions, log: (s: string) => void):
         ),
       ],
       notes: [
+        `Of the server-counted actions, ${upserts} per promotion are search-attribute upserts (the workflow keeps PromotionStage and PromotionEnvironment current for \`list\` and the UI) and ${heartbeats} are activity heartbeats (1 worker run).`,
+        'With a worker killed, the drain lasts at least the heartbeat timeout (1 min) of an activity the killed worker was running: only then does Temporal retry it on the other worker.',
         'Sizing: actions per month ≈ promotions per month × actions per promotion (the server counter, plus the queries and updates your users send: each `status`/`watch` poll is a query, each approval an update); history storage ≈ promotions retained × history bytes.',
       ],
     };
