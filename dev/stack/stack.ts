@@ -62,6 +62,7 @@ export async function stackUp({
       async () => isOurs(readPid(p.pids, svc.name)) && svc.healthy(config, tools),
       svc.timeoutMs,
       log,
+      () => isOurs(readPid(p.pids, svc.name)),
     );
     say(`stack: ${svc.name}: healthy`);
     if (svc.afterHealthy) {
