@@ -7,7 +7,8 @@
  *   BENCH_RUNS       promotions for the orchestration-overhead median (default 5)
  *   BENCH_PARKED     promotions parked at the approval gate (default 200)
  *   BENCH_ROUNDS     scan poll rounds for the history benchmark (default 1,10,100)
- *   BENCH_SECTIONS   which to run: copy,overhead,parked,history (default all)
+ *   BENCH_SECTIONS   which to run: copy,overhead,parked,history,cluster (default all)
+ *   BENCH_CLUSTER_*  the cluster section (Temporal on PostgreSQL, its own stack): bench/lib/cluster.ts
  *   BENCH_STACK_DIR  stack data directory (default .data/bench-stack; ports 3723x), BENCH_KEEP_STACK=1 keeps it up
  *   BENCH_OUT        output file (default docs/benchmarks.md)
  */
@@ -28,6 +29,7 @@ import { approve, awaitingApproval, stackPipeline, startPromotion, status } from
 import { bytesThrough, SimControl } from '../test/support/sim';
 import { connectClient, eventually, historyEvents } from '../test/support/temporal';
 import { WorkerProcess } from '../test/support/worker-process';
+import { clusterBench, clusterOptions } from './lib/cluster';
 import { mb, median, render, secs, verdict, type Section } from './lib/report';
 
 const list = (v: string | undefined, d: number[]) => (v ? v.split(',').map(Number) : d);
@@ -37,7 +39,7 @@ const OPTS = {
   BENCH_COPY_RUNS: Math.max(3, Number(process.env.BENCH_COPY_RUNS ?? 3)),
   BENCH_PARKED: Number(process.env.BENCH_PARKED ?? 200),
   BENCH_ROUNDS: list(process.env.BENCH_ROUNDS, [1, 10, 100]),
-  BENCH_SECTIONS: (process.env.BENCH_SECTIONS ?? 'copy,overhead,parked,history').split(','),
+  BENCH_SECTIONS: (process.env.BENCH_SECTIONS ?? 'copy,overhead,parked,history,cluster').split(','),
 };
 const log = (s: string) => console.error(`bench: ${s}`);
 
@@ -89,6 +91,7 @@ async function main(): Promise<void> {
     if (OPTS.BENCH_SECTIONS.includes('overhead')) sections.push(await overheadBench());
     if (OPTS.BENCH_SECTIONS.includes('parked')) sections.push(await parkedBench());
     if (OPTS.BENCH_SECTIONS.includes('history')) sections.push(await historyBench());
+    if (OPTS.BENCH_SECTIONS.includes('cluster')) sections.push(await clusterBench(clusterOptions(), log));
   } catch (err) {
     // Say what failed before the clean-up: closing the connection can end the process first.
     log(`failed: ${(err as Error).stack ?? String(err)}`);

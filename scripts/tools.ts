@@ -4,14 +4,15 @@
  * stamp naming exactly what was built (module, version, tags); otherwise it is built into a temporary
  * directory and moved into place, so an interrupted build never leaves a half-written binary behind.
  *
- *   tsx scripts/tools.ts build [name...]   build what is missing (progress on stderr)
+ *   tsx scripts/tools.ts build [name...]   build what is missing (progress on stderr); without names every
+ *                                          tool except the `onDemand` ones (temporal-server, temporal-sql-tool)
  *   tsx scripts/tools.ts path NAME         print one binary's path (fails when it is not built)
  *   tsx scripts/tools.ts env               print `export COSIGN_BIN=…` lines for every built tool
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 export interface ToolSpec {
   version: string;
@@ -26,6 +27,8 @@ export interface ToolSpec {
   build?: 'install' | 'download';
   /** Skip the checksum database for this module only (it is not listed there). */
   noSumDb?: boolean;
+  /** Built only when named (by the stack mode that needs it), never by a plain `build`. */
+  onDemand?: boolean;
 }
 
 export const TOOL_ENV: Record<string, string> = {
@@ -33,6 +36,8 @@ export const TOOL_ENV: Record<string, string> = {
   cosign: 'COSIGN_BIN',
   skopeo: 'SKOPEO_BIN',
   registry: 'REGISTRY_BIN',
+  'temporal-server': 'TEMPORAL_SERVER_BIN',
+  'temporal-sql-tool': 'TEMPORAL_SQL_TOOL_BIN',
 };
 
 export function loadTools(file = resolve(__dirname, '..', 'tools.json')): Record<string, ToolSpec> {
@@ -50,7 +55,7 @@ export function toolDir(name: string, spec: ToolSpec, env = process.env): string
   return join(cacheRoot(env), `${name}-${spec.version}`);
 }
 
-function stampOf(spec: ToolSpec): string {
+export function stampOf(spec: ToolSpec): string {
   const { module, package: pkg, version, cgo = true, tags = [], build = 'install' } = spec;
   return JSON.stringify({ module, pkg, version, cgo, tags, build });
 }
@@ -160,6 +165,11 @@ async function build(name: string, spec: ToolSpec): Promise<void> {
     rmSync(tmp, { recursive: true, force: true });
     throw new Error(`tools: building ${name} ${spec.version} failed (exit ${code}):\n${stderr.slice(-4000)}`);
   }
+  // go install names the binary after the package directory (cmd/server → server): give it the tool's name.
+  const installed = join(tmp, basename(spec.package));
+  if (spec.build !== 'download' && installed !== join(tmp, spec.binary)) {
+    renameSync(installed, join(tmp, spec.binary));
+  }
   writeFileSync(join(tmp, '.stamp'), stampOf(spec));
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
@@ -174,11 +184,15 @@ export function binaryPath(name: string, tools = loadTools(), env = process.env)
   return join(toolDir(name, spec, env), spec.binary);
 }
 
-/** Builds the named tools (all by default) that are not built yet; returns name → binary path. */
+/**
+ * Builds the named tools that are not built yet (by default every tool that is not `onDemand`); returns
+ * name → binary path.
+ */
 export async function ensureTools(names?: string[], quiet = false): Promise<Record<string, string>> {
   const tools = loadTools();
   const out: Record<string, string> = {};
-  for (const name of names?.length ? names : Object.keys(tools)) {
+  const wanted = names?.length ? names : Object.keys(tools).filter((n) => !tools[n]!.onDemand);
+  for (const name of wanted) {
     const spec = tools[name];
     if (!spec) throw new Error(`unknown tool "${name}"; known: ${Object.keys(tools).join(', ')}`);
     if (!isBuilt(name, spec)) await build(name, spec);
@@ -201,7 +215,8 @@ async function main(argv: string[]): Promise<void> {
     console.log(binaryPath(name, tools));
   } else if (command === 'env') {
     for (const [name, spec] of Object.entries(tools)) {
-      if (isBuilt(name, spec)) console.log(`export ${TOOL_ENV[name]}=${binaryPath(name, tools)}`);
+      const variable = TOOL_ENV[name];
+      if (variable && isBuilt(name, spec)) console.log(`export ${variable}=${binaryPath(name, tools)}`);
     }
   } else {
     throw new Error(`usage: tools.ts build [name...] | path NAME | env`);

@@ -1,7 +1,9 @@
 /**
- * `npm run demo [-- --scenario happy|quarantine] [--harbor sim|real]`: one whole promotion on the local
- * stack, driven through the `harbor-promote` CLI exactly as a user would type it. `--harbor real` runs it
- * on Harbor v2.15.2 built from source (`npm run stack -- up --harbor real`) instead of harbor-sim.
+ * `npm run demo [-- --scenario happy|quarantine] [--harbor sim|real] [--temporal dev|postgres]`: one whole
+ * promotion on the local stack, driven through the `harbor-promote` CLI exactly as a user would type it.
+ * `--harbor real` runs it on Harbor v2.15.2 built from source (`npm run stack -- up --harbor real`) instead
+ * of harbor-sim; `--temporal postgres` on temporal-server with PostgreSQL instead of the dev server (both
+ * are remembered by the stack, so after `npm run stack -- up --temporal postgres` a plain demo uses it).
  *
  *   happy       myservice:1.4.2-a1b2c3d (clean) dev → staging → production: scan, sign, copy with
  *               signature, rescan, overlay commits, integration tests, approval by demo-approver (signed
@@ -19,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { parseHarborKind, stackConfig } from '../stack/config';
+import { TemporalKind, parseHarborKind, parseTemporalKind, stackConfig } from '../stack/config';
 import { stackUp } from '../stack/stack';
 import {
   buildAndPush,
@@ -71,16 +73,23 @@ async function clearLeftover(env: Record<string, string>, workflowId: string): P
   }
 }
 
+/** Where to look at the promotion: the UI link, or (no UI with Temporal on PostgreSQL) the CLI command. */
+function uiLine(temporal: TemporalKind, env: Record<string, string>, workflowId: string): string {
+  if (temporal === 'postgres') return `history: harbor-promote status ${workflowId} (no UI in this mode)`;
+  return `UI: ${env.TEMPORAL_UI_URL}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       scenario: { type: 'string', default: 'happy' },
       harbor: { type: 'string' },
+      temporal: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    say('usage: npm run demo [-- --scenario happy|quarantine] [--harbor sim|real]');
+    say('usage: npm run demo [-- --scenario happy|quarantine] [--harbor sim|real] [--temporal dev|postgres]');
     return 0;
   }
   const stack = stackConfig();
@@ -92,10 +101,13 @@ async function main(): Promise<number> {
   }
   const started = Date.now();
 
+  if (values.temporal !== undefined) stack.temporal = parseTemporalKind(values.temporal, '--temporal');
+  const temporalWhat =
+    stack.temporal === 'postgres' ? 'Temporal server on PostgreSQL, no UI' : 'Temporal dev server + UI';
   step(
     stack.harbor === 'real'
-      ? '1. the local stack (Temporal dev server + UI, Harbor v2.15.2 built from source, GitOps repository)'
-      : '1. the local stack (Temporal dev server + UI, registry, harbor-sim, GitOps repository)',
+      ? `1. the local stack (${temporalWhat}, Harbor v2.15.2 built from source, GitOps repository)`
+      : `1. the local stack (${temporalWhat}, registry, harbor-sim, GitOps repository)`,
   );
   const config = await stackUp({ config: stack, say: (l) => say(l) });
   const env = demoEnv(config);
@@ -183,7 +195,7 @@ async function main(): Promise<number> {
         rel(pipelineFile),
         '--require-approvals',
       ]);
-      say(`UI: ${env.TEMPORAL_UI_URL}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);
+      say(uiLine(stack.temporal, env, workflowId));
       say(`\ndemo: done in ${Math.round((Date.now() - started) / 1000)}s`);
       return identical && verified === 0 ? 0 : 1;
     }
@@ -209,7 +221,7 @@ async function main(): Promise<number> {
         ? 'UNEXPECTED: the image reached production'
         : 'nothing was copied to platform-production: the promotion stopped at staging',
     );
-    say(`UI: ${env.TEMPORAL_UI_URL}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);
+    say(uiLine(stack.temporal, env, workflowId));
     say(
       `\ndemo: ${expected ? 'quarantine shown as expected' : 'UNEXPECTED outcome'} in ${Math.round((Date.now() - started) / 1000)}s`,
     );

@@ -105,10 +105,11 @@ const redisUrl = (c: StackConfig, db: number) =>
 
 export const postgres: Service = {
   name: 'postgres',
-  what: 'PostgreSQL (Harbor database)',
+  // One private cluster for the stack: Harbor's `registry` database and, with --temporal postgres, Temporal's.
+  what: 'PostgreSQL (Harbor and Temporal databases)',
   port: (c) => c.postgresPort,
   portEnv: 'STACK_POSTGRES_PORT',
-  url: (c) => `postgresql://127.0.0.1:${c.postgresPort}/registry`,
+  url: (c) => `postgresql://127.0.0.1:${c.postgresPort}`,
   available: () => true,
   prepare: async (c, tools) => {
     const p = realPaths(c);

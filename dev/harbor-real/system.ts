@@ -40,15 +40,21 @@ function findRedis(): string | undefined {
 
 export const isRoot = () => process.getuid?.() === 0;
 
-/** Finds PostgreSQL and Redis, installing the Debian packages that are missing. */
-export async function ensureSystemPackages(say: (line: string) => void): Promise<SystemBinaries> {
+/**
+ * Finds PostgreSQL and Redis, installing the Debian packages that are missing. `redis: false` (Temporal on
+ * PostgreSQL without real Harbor) needs PostgreSQL only; `redisServer` is then empty when Redis is absent.
+ */
+export async function ensureSystemPackages(
+  say: (line: string) => void,
+  { redis = true, who = 'real Harbor' }: { redis?: boolean; who?: string } = {},
+): Promise<SystemBinaries> {
   const missing: string[] = [];
   if (!findPostgresBin()) missing.push(PACKAGES.postgres);
-  if (!findRedis()) missing.push(PACKAGES.redis);
+  if (redis && !findRedis()) missing.push(PACKAGES.redis);
   if (missing.length > 0) {
     if (!isRoot()) {
       throw new Error(
-        `real Harbor needs the Debian packages ${missing.join(' and ')}: run \`sudo apt-get install -y ${missing.join(' ')}\` and try again`,
+        `${who} needs the Debian packages ${missing.join(' and ')}: run \`sudo apt-get install -y ${missing.join(' ')}\` and try again`,
       );
     }
     say(`harbor-real: installing ${missing.join(', ')} with apt-get …`);
@@ -61,12 +67,13 @@ export async function ensureSystemPackages(say: (line: string) => void): Promise
   }
   const pgBin = findPostgresBin();
   const redisServer = findRedis();
-  if (!pgBin || !redisServer) throw new Error('harbor-real: PostgreSQL or Redis still missing after apt-get');
+  if (!pgBin || (redis && !redisServer))
+    throw new Error(`${who}: PostgreSQL or Redis still missing after apt-get`);
   return {
     initdb: join(pgBin, 'initdb'),
     postgres: join(pgBin, 'postgres'),
     psql: join(pgBin, 'psql'),
-    redisServer,
+    redisServer: redisServer ?? '',
   };
 }
 

@@ -1,13 +1,15 @@
 /**
- * `npm run stack -- up [--harbor sim|real]|down|status|env|logs [service]`
- * `--harbor real` (or STACK_HARBOR=real) runs Harbor v2.15.2 built from source instead of harbor-sim; the
- * choice is remembered in $STACK_DIR/harbor-kind, so status, env, logs and down need no flag.
+ * `npm run stack -- up [--harbor sim|real] [--temporal dev|postgres]|down|status|env|logs [service]`
+ * `--harbor real` (or STACK_HARBOR=real) runs Harbor v2.15.2 built from source instead of harbor-sim;
+ * `--temporal postgres` (or STACK_TEMPORAL=postgres) runs temporal-server v1.29.1 on PostgreSQL instead of
+ * the CLI's dev server (no UI then). The choices are remembered in $STACK_DIR/harbor-kind and
+ * temporal-kind, so status, env, logs and down need no flag.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { binaryPath, isBuilt, loadTools, TOOL_ENV } from '../../scripts/tools';
-import { parseHarborKind, paths, stackConfig } from './config';
+import { parseHarborKind, parseTemporalKind, paths, stackConfig } from './config';
 import { servicesOf } from './components';
 import { envLines, stackDown, stackEnv, stackStatus, stackUp } from './stack';
 
@@ -15,7 +17,7 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { harbor: { type: 'string' } },
+    options: { harbor: { type: 'string' }, temporal: { type: 'string' } },
   });
   const [command, arg] = positionals;
   const config = stackConfig();
@@ -23,6 +25,11 @@ async function main(argv: string[]): Promise<number> {
     if (command !== 'up')
       throw new Error('--harbor is an option of `up` only; status, env and down follow up');
     config.harbor = parseHarborKind(values.harbor, '--harbor');
+  }
+  if (values.temporal !== undefined) {
+    if (command !== 'up')
+      throw new Error('--temporal is an option of `up` only; status, env and down follow up');
+    config.temporal = parseTemporalKind(values.temporal, '--temporal');
   }
   switch (command) {
     case 'up': {
@@ -58,7 +65,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      console.error('usage: npm run stack -- up [--harbor sim|real]|down|status|env|logs [service]');
+      console.error(
+        'usage: npm run stack -- up [--harbor sim|real] [--temporal dev|postgres]|down|status|env|logs [service]',
+      );
       return 2;
   }
 }

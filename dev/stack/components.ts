@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { PROMOTION_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
-import { REAL_HARBOR_SERVICES } from '../harbor-real/services';
+import { REAL_HARBOR_SERVICES, postgres } from '../harbor-real/services';
 import { REPO_ROOT, StackConfig, paths, secret } from './config';
+import { temporalServer } from './temporal-postgres';
 
 const run = promisify(execFile);
 
@@ -29,6 +30,8 @@ export interface Service {
     tools: Record<string, string>,
   ) => { command: string; args: string[]; env?: NodeJS.ProcessEnv; cwd?: string; marker: string };
   healthy: (c: StackConfig, tools: Record<string, string>) => Promise<boolean>;
+  /** One-time set-up through the running service (e.g. a Temporal namespace), after it is healthy. */
+  afterHealthy?: (c: StackConfig, tools: Record<string, string>) => Promise<void>;
   timeoutMs: number;
 }
 
@@ -150,9 +153,14 @@ export const harborSim: Service = {
 
 export const SERVICES = [temporal, registry, harborSim];
 
-/** The services of a stack of the given kind, in start order. */
+/**
+ * The services of a stack of the given kinds, in start order. With Temporal on PostgreSQL, PostgreSQL
+ * starts first and the server replaces the dev server; real Harbor then uses the same cluster.
+ */
 export function servicesOf(c: StackConfig): Service[] {
-  return c.harbor === 'real' ? [temporal, ...REAL_HARBOR_SERVICES] : SERVICES;
+  const harbor = c.harbor === 'real' ? REAL_HARBOR_SERVICES : [registry, harborSim];
+  if (c.temporal === 'postgres') return [postgres, temporalServer, ...harbor.filter((s) => s !== postgres)];
+  return [temporal, ...harbor];
 }
 
 export const OVERLAY_ENVIRONMENTS = ['staging', 'production'];

@@ -3,7 +3,9 @@
  * stack can run beside a developer's stack: STACK_DIR, STACK_TEMPORAL_PORT, STACK_TEMPORAL_UI_PORT,
  * STACK_REGISTRY_PORT, STACK_HARBOR_PORT, STACK_METRICS_PORT; with real Harbor (STACK_HARBOR=real or
  * `up --harbor real`, remembered in $STACK_DIR/harbor-kind) also STACK_HARBOR_REGISTRY_PORT,
- * STACK_JOBSERVICE_PORT, STACK_POSTGRES_PORT, STACK_REDIS_PORT, STACK_SCANNER_PORT.
+ * STACK_JOBSERVICE_PORT, STACK_POSTGRES_PORT, STACK_REDIS_PORT, STACK_SCANNER_PORT. With Temporal on
+ * PostgreSQL (STACK_TEMPORAL=postgres or `up --temporal postgres`, remembered in $STACK_DIR/temporal-kind)
+ * the server uses STACK_TEMPORAL_PORT and the ten ports above it, and STACK_POSTGRES_PORT.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,15 +17,21 @@ export const REPO_ROOT = resolve(__dirname, '..', '..');
 export type HarborKind = 'sim' | 'real';
 export const HARBOR_KINDS: readonly HarborKind[] = ['sim', 'real'];
 
+/** Which Temporal the stack runs: the CLI's dev server on SQLite (default) or temporal-server on PostgreSQL. */
+export type TemporalKind = 'dev' | 'postgres';
+export const TEMPORAL_KINDS: readonly TemporalKind[] = ['dev', 'postgres'];
+
 export interface StackConfig {
   dir: string;
   harbor: HarborKind;
+  temporal: TemporalKind;
   temporalPort: number;
   temporalUiPort: number;
   registryPort: number;
   harborPort: number;
   metricsPort: number;
-  /** Real Harbor only: the registry behind core, jobservice, PostgreSQL, Redis, the scanner adapter. */
+  /** Real Harbor only: the registry behind core, jobservice, Redis, the scanner adapter; PostgreSQL also
+   * for Temporal on PostgreSQL. */
   harborRegistryPort: number;
   jobservicePort: number;
   postgresPort: number;
@@ -50,6 +58,24 @@ export function parseHarborKind(raw: string, from: string): HarborKind {
 
 export const harborKindFile = (dir: string) => join(dir, 'harbor-kind');
 
+export function parseTemporalKind(raw: string, from: string): TemporalKind {
+  if ((TEMPORAL_KINDS as readonly string[]).includes(raw)) return raw as TemporalKind;
+  throw new Error(
+    `${from}=${raw} is not a Temporal kind: use dev (the Temporal CLI's dev server on SQLite) or postgres ` +
+      `(temporal-server v1.29.1 on PostgreSQL)`,
+  );
+}
+
+export const temporalKindFile = (dir: string) => join(dir, 'temporal-kind');
+
+/** STACK_TEMPORAL wins; otherwise what `up` remembered for this stack directory; otherwise the dev server. */
+function temporalKind(env: NodeJS.ProcessEnv, dir: string): TemporalKind {
+  if (env.STACK_TEMPORAL) return parseTemporalKind(env.STACK_TEMPORAL, 'STACK_TEMPORAL');
+  const file = temporalKindFile(dir);
+  if (existsSync(file)) return parseTemporalKind(readFileSync(file, 'utf8').trim(), file);
+  return 'dev';
+}
+
 /** STACK_HARBOR wins; otherwise what `up` remembered for this stack directory; otherwise harbor-sim. */
 function harborKind(env: NodeJS.ProcessEnv, dir: string): HarborKind {
   if (env.STACK_HARBOR) return parseHarborKind(env.STACK_HARBOR, 'STACK_HARBOR');
@@ -63,6 +89,7 @@ export function stackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
   return {
     dir,
     harbor: harborKind(env, dir),
+    temporal: temporalKind(env, dir),
     temporalPort: port(env, 'STACK_TEMPORAL_PORT', 7233),
     temporalUiPort: port(env, 'STACK_TEMPORAL_UI_PORT', 8233),
     registryPort: port(env, 'STACK_REGISTRY_PORT', 5001),
@@ -86,6 +113,7 @@ export const paths = (c: StackConfig) => ({
   harborData: join(c.dir, 'harbor-sim'),
   gitops: join(c.dir, 'gitops.git'),
   harborReal: join(c.dir, 'harbor-real'),
+  temporalPostgres: join(c.dir, 'temporal-postgres'),
 });
 
 /**

@@ -104,11 +104,24 @@ export function assertPortFree(port: number, what: string, envVar: string): Prom
   });
 }
 
-/** Polls `check` until it returns true; fails naming the service and its log file. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, log: string) {
+/**
+ * Polls `check` until it returns true; fails naming the service and its log file. With `alive`, a process
+ * that exits while we wait fails at once with the end of its log, instead of after the whole timeout.
+ */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  log: string,
+  alive?: () => boolean,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return;
+    if (alive && !alive()) {
+      const tail = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').slice(-3).join('\n') : '';
+      throw new Error(`${what} exited while starting; see ${log}${tail ? `:\n${tail}` : ''}`);
+    }
     await sleep(250);
   }
   throw new Error(`${what} did not become healthy within ${timeoutMs / 1000}s; see ${log}`);

@@ -6,7 +6,17 @@ import { ensureHarbor } from '../harbor-real/build';
 import { seedRealHarbor } from '../harbor-real/seed';
 import { T, scannerAdapter } from '../harbor-real/services';
 import { ensureSystemPackages } from '../harbor-real/system';
-import { StackConfig, harborKindFile, paths, secret, secretFile, stackConfig } from './config';
+import {
+  HARBOR_KINDS,
+  StackConfig,
+  TEMPORAL_KINDS,
+  harborKindFile,
+  paths,
+  secret,
+  secretFile,
+  stackConfig,
+  temporalKindFile,
+} from './config';
 import { Service, ensureCosignKey, ensureGitops, servicesOf } from './components';
 import { assertPortFree, isOurs, readPid, startDetached, stopProcess, waitFor } from './processes';
 
@@ -26,8 +36,11 @@ export async function stackUp({
   say('stack: checking the pinned tools (a first build takes several minutes) …');
   const tools = await ensureTools(undefined, true);
   await assertSameHarborKind(config);
+  await assertSameTemporalKind(config);
   if (config.harbor === 'real') Object.assign(tools, await realHarborTools(config, say));
+  if (config.temporal === 'postgres') Object.assign(tools, await temporalPostgresTools(config, say));
   writeFileSync(harborKindFile(config.dir), `${config.harbor}\n`);
+  writeFileSync(temporalKindFile(config.dir), `${config.temporal}\n`);
   for (const svc of servicesOf(config)) {
     if (!svc.available()) {
       say(`stack: ${svc.name}: not available in this checkout, skipped`);
@@ -49,8 +62,13 @@ export async function stackUp({
       async () => isOurs(readPid(p.pids, svc.name)) && svc.healthy(config, tools),
       svc.timeoutMs,
       log,
+      () => isOurs(readPid(p.pids, svc.name)),
     );
     say(`stack: ${svc.name}: healthy`);
+    if (svc.afterHealthy) {
+      await svc.afterHealthy(config, tools);
+      say(`stack: ${svc.name}: set up`);
+    }
   }
   if (config.harbor === 'real') await seedReal(config, say);
   if (await ensureGitops(config)) say(`stack: gitops: seeded ${p.gitops}`);
@@ -59,6 +77,8 @@ export async function stackUp({
   for (const svc of servicesOf(config).filter((s) => s.available()))
     say(`  ${svc.what.padEnd(44)} ${svc.url(config)}`);
   say(`  ${'GitOps repository'.padEnd(44)} ${p.gitops}`);
+  if (config.temporal === 'postgres')
+    say('  Temporal UI: not part of this mode (use `temporal workflow …` or `harbor-promote status`)');
   say('  shell environment:                           eval "$(npm run -s stack -- env)"');
   return config;
 }
@@ -68,11 +88,13 @@ export async function stackDown({
   say = console.log,
 }: UpOptions = {}): Promise<void> {
   // Reverse order: Harbor first, so nothing talks to a registry or database that is already gone. Services
-  // of the other Harbor kind are stopped too (quietly), in case the stack directory switched kinds.
+  // of the other Harbor and Temporal kinds are stopped too (quietly), in case the stack directory switched.
   const mine = [...servicesOf(config)].reverse();
-  const other = [...servicesOf({ ...config, harbor: config.harbor === 'real' ? 'sim' : 'real' })]
-    .reverse()
-    .filter((s) => !mine.some((m) => m.name === s.name));
+  const other: Service[] = [];
+  for (const harbor of HARBOR_KINDS)
+    for (const temporal of TEMPORAL_KINDS)
+      for (const s of [...servicesOf({ ...config, harbor, temporal })].reverse())
+        if (!mine.includes(s) && !other.includes(s)) other.push(s);
   for (const svc of mine) {
     const stopped = await stopProcess(paths(config).pids, svc.name);
     say(`stack: ${svc.name}: ${stopped ? 'stopped' : 'not running'}`);
@@ -100,6 +122,19 @@ async function realHarborTools(config: StackConfig, say: Say): Promise<Record<st
   };
 }
 
+/** temporal-server and temporal-sql-tool (built on first use of this mode) and PostgreSQL's binaries. */
+async function temporalPostgresTools(config: StackConfig, say: Say): Promise<Record<string, string>> {
+  say(
+    'stack: Temporal on PostgreSQL: checking temporal-server v1.29.1 (a first build takes a few minutes) …',
+  );
+  const built = await ensureTools(['temporal-server', 'temporal-sql-tool'], true);
+  const sys = await ensureSystemPackages(say, {
+    redis: config.harbor === 'real',
+    who: 'Temporal on PostgreSQL',
+  });
+  return { ...built, [T.initdb]: sys.initdb, [T.postgres]: sys.postgres, [T.psql]: sys.psql };
+}
+
 async function seedReal(config: StackConfig, say: Say): Promise<void> {
   say('stack: real Harbor: seeding projects, robots, guest and scanner through the REST API …');
   const started = Date.now();
@@ -123,10 +158,29 @@ async function assertSameHarborKind(config: StackConfig): Promise<void> {
   const before = existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
   if (!before || before === config.harbor) return;
   const other = { ...config, harbor: before === 'real' ? ('real' as const) : ('sim' as const) };
-  const running = (await stackStatus(other)).some((s) => s.running && s.name !== 'temporal');
+  // Services both kinds share (Temporal, and PostgreSQL when Temporal runs on it) do not count.
+  const shared = new Set(servicesOf(config).map((s) => s.name));
+  const running = (await stackStatus(other)).some((s) => s.running && !shared.has(s.name));
   if (running) {
     throw new Error(
       `the stack in ${config.dir} runs Harbor kind "${before}", not "${config.harbor}": ` +
+        `run \`npm run stack -- down\` first (same STACK_DIR), then up again`,
+    );
+  }
+}
+
+/** `up` with another Temporal kind than the one running in this stack directory: refuse, say how to switch. */
+async function assertSameTemporalKind(config: StackConfig): Promise<void> {
+  const file = temporalKindFile(config.dir);
+  const before = existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+  if (!before || before === config.temporal) return;
+  const other = { ...config, temporal: before === 'postgres' ? ('postgres' as const) : ('dev' as const) };
+  const running = (await stackStatus(other)).some(
+    (s) => s.running && (s.name === 'temporal' || s.name === 'temporal-server'),
+  );
+  if (running) {
+    throw new Error(
+      `the stack in ${config.dir} runs Temporal kind "${before}", not "${config.temporal}": ` +
         `run \`npm run stack -- down\` first (same STACK_DIR), then up again`,
     );
   }

@@ -31,6 +31,7 @@ function config(base: number): StackConfig {
     harborPort: base + 3,
     metricsPort: base + 4,
     harbor: 'sim',
+    temporal: 'dev',
     harborRegistryPort: base + 5,
     jobservicePort: base + 6,
     postgresPort: base + 7,

@@ -58,7 +58,8 @@ interface Compose {
 }
 
 const composeText = read('docker-compose.yml');
-const compose = parse(interpolate(composeText, {})) as Compose;
+// Compose reads YAML merge keys (`<<: *worker-environment`); the yaml package needs them switched on.
+const compose = parse(interpolate(composeText, {}), { merge: true }) as Compose;
 const dockerfile = read('Dockerfile');
 const stages = [...dockerfile.matchAll(/^FROM\s+\S+(?:\s+AS\s+(\S+))?/gim)].map((m) => m[1]);
 const stageText = (name: string) => {
@@ -73,16 +74,31 @@ const envOf = (s: Service): Record<string, string> =>
     : Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v)]));
 
 describe('docker-compose.yml', () => {
-  it('parses, with the Temporal dev server, the worker, and harbor-sim + registry under profile "local"', () => {
-    assert.deepEqual(Object.keys(compose.services).sort(), ['harbor-sim', 'registry', 'temporal', 'worker']);
-    assert.equal(compose.services.temporal!.profiles, undefined);
-    assert.equal(compose.services.worker!.profiles, undefined);
-    assert.deepEqual(compose.services['harbor-sim']!.profiles, ['local']);
-    assert.deepEqual(compose.services.registry!.profiles, ['local']);
+  it('parses, with the Temporal dev server, the worker, harbor-sim + registry under profile "local" and Temporal on PostgreSQL under profile "postgres"', () => {
+    const byProfile = (profile: string | undefined) =>
+      Object.entries(compose.services)
+        .filter(([, s]) => s.profiles?.[0] === profile && (s.profiles?.length ?? 0) <= 1)
+        .map(([n]) => n)
+        .sort();
+    assert.equal(Object.keys(compose.services).length, 9);
+    assert.deepEqual(byProfile(undefined), ['temporal', 'worker']);
+    assert.deepEqual(byProfile('local'), ['harbor-sim', 'registry']);
+    assert.deepEqual(byProfile('postgres'), [
+      'postgresql',
+      'temporal-postgres',
+      'temporal-postgres-setup',
+      'temporal-schema',
+      'worker-postgres',
+    ]);
   });
 
-  it('builds only from this repository, from Dockerfile stages that exist', () => {
+  it("builds from this repository, from Dockerfile stages that exist; pulls only the PostgreSQL profile's pinned images", () => {
     for (const [name, svc] of Object.entries(compose.services)) {
+      if (svc.image) {
+        assert.deepEqual(svc.profiles, ['postgres'], `${name}: only the postgres profile pulls images`);
+        assert.match(svc.image, /^(postgres:\d+|temporalio\/(server|admin-tools):\d+\.\d+\.\d+)$/, name);
+        continue;
+      }
       assert.ok(svc.build, `${name} has no build section`);
       const b = typeof svc.build === 'string' ? { context: svc.build } : svc.build;
       assert.ok(existsSync(join(ROOT, b.context)), `${name}: build context ${b.context} missing`);
@@ -152,10 +168,72 @@ describe('docker-compose.yml', () => {
         HARBOR_URL: 'https://harbor.example.com',
         HARBOR_USERNAME: 'robot$prod+promoter',
       }),
+      { merge: true },
     ) as Compose;
     const r = parseWorkerEnv(envOf(c.services.worker!));
     assert.ok(r.ok);
     assert.equal(r.env.HARBOR_URL, 'https://harbor.example.com');
+  });
+});
+
+describe('docker-compose.yml profile "postgres" (mirrors `npm run stack -- up --temporal postgres`)', () => {
+  const svc = (name: string) => compose.services[name]!;
+  const script = (name: string) => (svc(name).command as string[]).join('\n');
+  const serverVersion = (JSON.parse(read('tools.json')) as Record<string, { version: string }>)[
+    'temporal-server'
+  ]!.version.replace(/^v/, '');
+
+  it('runs the Temporal server version tools.json pins for the stack, with admin tools of the same version', () => {
+    assert.equal(svc('temporal-postgres').image, `temporalio/server:${serverVersion}`);
+    assert.equal(svc('temporal-schema').image, `temporalio/admin-tools:${serverVersion}`);
+    assert.equal(svc('temporal-postgres-setup').image, `temporalio/admin-tools:${serverVersion}`);
+  });
+
+  it('starts in order: PostgreSQL, schemas, server, namespace + search attributes, worker', () => {
+    const deps = (name: string) => svc(name).depends_on as Record<string, { condition: string }>;
+    assert.deepEqual(deps('temporal-schema'), { postgresql: { condition: 'service_healthy' } });
+    assert.deepEqual(deps('temporal-postgres'), {
+      'temporal-schema': { condition: 'service_completed_successfully' },
+    });
+    assert.deepEqual(deps('temporal-postgres-setup'), {
+      'temporal-postgres': { condition: 'service_healthy' },
+    });
+    assert.deepEqual(deps('worker-postgres'), {
+      'temporal-postgres-setup': { condition: 'service_completed_successfully' },
+    });
+  });
+
+  it("creates both schemas from the server's postgresql/v12 directories and the promotion search attributes", () => {
+    assert.match(script('temporal-schema'), /temporal:temporal temporal_visibility:visibility/);
+    assert.match(
+      script('temporal-schema'),
+      /\/etc\/temporal\/schema\/postgresql\/v12\/\$\{pair#\*:\}\/versioned/,
+    );
+    const attrs = /for name in ([^;]+);/.exec(script('temporal-postgres-setup'))?.[1]?.split(' ');
+    assert.deepEqual(attrs?.sort(), PROMOTION_SEARCH_ATTRIBUTES.map((k) => k.name).sort());
+    assert.match(script('temporal-postgres-setup'), /--type Keyword/);
+    assert.match(
+      compose.configs?.temporal_dynamic_config?.content ?? '',
+      /enableServerVersionCheck:\n\s+- value: false/,
+    );
+  });
+
+  it('keeps the database password in a secret file, never inline', () => {
+    for (const name of ['postgresql', 'temporal-schema', 'temporal-postgres']) {
+      assert.deepEqual(svc(name).secrets, ['temporal_db_password'], name);
+      assert.ok(!Object.keys(envOf(svc(name))).some((k) => /PASSWORD$|PWD$/.test(k) && !k.endsWith('_FILE')));
+    }
+    assert.ok(compose.secrets?.temporal_db_password?.file.endsWith('/temporal-db-password'));
+  });
+
+  it("gives worker-postgres the worker's environment, secrets and volumes, with the PostgreSQL server's address", () => {
+    const { TEMPORAL_ADDRESS, ...rest } = envOf(svc('worker-postgres'));
+    const { TEMPORAL_ADDRESS: devAddress, ...workerRest } = envOf(svc('worker'));
+    assert.equal(TEMPORAL_ADDRESS, 'temporal-postgres:7233');
+    assert.equal(devAddress, 'temporal:7233');
+    assert.deepEqual(rest, workerRest);
+    assert.deepEqual(svc('worker-postgres').secrets, svc('worker').secrets);
+    assert.deepEqual(svc('worker-postgres').volumes, svc('worker').volumes);
   });
 });
 
