@@ -247,7 +247,7 @@ async function main(): Promise<void> {
         await sim.completeScans();
         const t = Date.now();
         const h = await startPromotion(client, w.taskQueue, {
-          pipeline: stackPipeline({ registry: host, pollInterval: '200ms' }),
+          pipeline: stackPipeline({ registry: host, pollInterval: '1s' }),
           repository: repo,
           reference: tag,
         });
@@ -302,7 +302,7 @@ async function main(): Promise<void> {
         registry: host,
         approvalInto: ['staging'],
         stagingOnly: true,
-        pollInterval: '500ms',
+        pollInterval: '1s',
       });
       const t = Date.now();
       const handles = await Promise.all(

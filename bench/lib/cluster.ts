@@ -240,7 +240,7 @@ export async function clusterBench(o: ClusterOptions, log: (s: string) => void):
         const handles = await Promise.all(
           imgs.map((img) =>
             startPromotion(client, ws[0]!.taskQueue, {
-              pipeline: stackPipeline({ registry: host, overlayService: img.service, pollInterval: '200ms' }),
+              pipeline: stackPipeline({ registry: host, overlayService: img.service, pollInterval: '1s' }),
               repository: img.service,
               reference: 'v1',
             }),
@@ -369,7 +369,7 @@ export async function clusterBench(o: ClusterOptions, log: (s: string) => void):
                 registry: host,
                 overlayService: img.service,
                 approvalInto: ['production'],
-                pollInterval: '200ms',
+                pollInterval: '1s',
               }),
               repository: img.service,
               reference: 'v1',

@@ -387,8 +387,8 @@ describe('chaos: a 403 fails at once', { timeout: 3 * 60_000 }, () => {
         apiVersion: 'harbor-promote/v1' as const,
         registry: HOST,
         environments: [
-          { name: 'dev', project: 'platform-dev', scan: { timeout: '5m', pollInterval: '300ms' } },
-          { name: 'staging', project, scan: { timeout: '5m', pollInterval: '300ms' } },
+          { name: 'dev', project: 'platform-dev', scan: { timeout: '5m', pollInterval: '1s' } },
+          { name: 'staging', project, scan: { timeout: '5m', pollInterval: '1s' } },
         ],
       };
       const h = await startPromotion(client, worker.taskQueue, {

@@ -288,6 +288,11 @@ describe(`Harbor conformance`, () => {
       [e.status, e.code, e.harborMessage],
       [412, 'PROJECTPOLICYVIOLATION', 'The image is not signed by cosign.'],
     );
+    // Harbor lets a signer through (a push-scoped token and a cosign User-Agent): how the worker and
+    // `verify` read attestations in such a project (RegistryApi.getManifestAsSigner).
+    const asSigner = await registry.getManifestAsSigner(P.signed, REPO, unsigned);
+    assert.ok(asSigner, 'the signer read found no manifest');
+    assert.equal(`sha256:${createHash('sha256').update(asSigner.bytes).digest('hex')}`, unsigned);
   });
 
   it('prevent_vul without a scan: 412 "without vulnerability scanning" (allowed when there is no scanner)', async () => {

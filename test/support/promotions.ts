@@ -48,7 +48,7 @@ export interface PipelineOptions {
 }
 
 export function stackPipeline(o: PipelineOptions): PipelineFile {
-  const scan = { timeout: o.scanTimeout ?? '5m', pollInterval: o.pollInterval ?? '300ms' };
+  const scan = { timeout: o.scanTimeout ?? '5m', pollInterval: o.pollInterval ?? '1s' };
   const dest = (name: 'staging' | 'production', overlayPath: (s: string) => string) => ({
     name,
     project: `platform-${name}`,

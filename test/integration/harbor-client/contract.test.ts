@@ -127,6 +127,10 @@ describe('Harbor client ↔ swagger contract', () => {
       digest,
       artifacts: [{ project: STAGING, repository: repo, digest }],
     });
+    // The signer's read (a push-scoped token, a cosign User-Agent): how attestations are read in projects
+    // that block plain pulls (the final proof and `verify`).
+    const asSigner = await new RegistryApi(connection).getManifestAsSigner(STAGING, repo, digest);
+    assert.ok(asSigner, 'the signer read found no manifest');
     await api.listArtifacts(STAGING, repo, `digest=${digest}`);
     await api.listTags(STAGING, repo, digest);
     await api.getVulnerabilityIds(STAGING, repo, digest);
@@ -163,12 +167,12 @@ describe('Harbor client ↔ swagger contract', () => {
     const known = await clientOperations();
     assert.ok(known.length >= 13, 'the derivation found too few operations to be trusted');
     assert.deepEqual(known.filter((o) => !seen.has(opKey(o))).map(opKey), []);
-    // The registry side is not in the swagger; it only ever reads: HEAD/GET of manifests, and GET of a blob
-    // by digest (a signature payload, for the in-process signature check).
+    // The registry side is not in the swagger; it only ever reads: HEAD/GET of manifests, GET of a blob by
+    // digest (a signature payload, for the in-process signature check), and the token for the signer's read.
     for (const r of recorded.filter((x) => x.api === 'registry'))
       assert.match(
         `${r.method} ${r.path}`,
-        /^((HEAD|GET) \/v2\/.+\/manifests\/[^/]+|GET \/v2\/.+\/blobs\/sha256:[0-9a-f]{64})$/,
+        /^((HEAD|GET) \/v2\/.+\/manifests\/[^/]+|GET \/v2\/.+\/blobs\/sha256:[0-9a-f]{64}|GET \/service\/token\?service=harbor-registry&scope=repository%3A[^&]+%3Apull%2Cpush)$/,
       );
   });
 });
