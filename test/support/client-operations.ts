@@ -33,7 +33,11 @@ export const opKey = (o: { method: string; template: string }): string => `${o.m
 /** A registry path as the client sends it → the route shape the operations list uses. */
 export function registryTemplate(path: string): string {
   const m = /^\/v2\/(.+)\/(manifests|blobs|tags|referrers)\/[^/]+$/.exec(path);
-  return m ? `/v2/{name}/${m[2]}/{reference}` : path;
+  if (m) return `/v2/{name}/${m[2]}/{reference}`;
+  // A registry token for one repository (the signer's read): the repository varies, the actions do not.
+  const t = /^\/service\/token\?service=([^&]+)&scope=repository%3A.+%3A([^&%]+(?:%2C[^&%]+)*)$/.exec(path);
+  if (t) return `/service/token?service=${t[1]}&scope=repository:{name}:${decodeURIComponent(t[2]!)}`;
+  return path;
 }
 
 type Recorder = (op: Omit<ClientOperation, 'caller'>) => void;
