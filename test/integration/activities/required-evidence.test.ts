@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ArtifactRef } from '../../../src/activities/contract.js';
 import { decideEvidence, type EvidenceKind } from '../../../src/domain/evidence.js';
 import { attestBuildEvidence, type BuildEvidence } from '../../support/build-evidence.js';
-import { activity, activityFixture, DEV } from './helpers.js';
+import { activity, activityFixture, DEV, STAGING } from './helpers.js';
 
 const { env, cfg, acts, connection, sim, ci, repo } = activityFixture('evidence');
 const host = new URL(env.HARBOR_URL!).host;
@@ -89,6 +89,27 @@ describe('checkEvidence with the real cosign', () => {
     assert.deepEqual(r.missing, ['sbom']);
     assert.equal(r.found[0]!.state, 'invalid');
     assert.match(r.message, /does not verify with the promoter's public key/);
+  });
+
+  it('a server-side copy carries the evidence along, so the next environment finds it there too', async () => {
+    const a = await signedImage('carried');
+    await attest(a, ['sbom', 'provenance']);
+    const r = await activity(acts.copyArtifact, {
+      from: a,
+      to: { project: STAGING, repository: repo },
+      strategy: 'harbor',
+    });
+    assert.equal(r.digest, a.digest);
+    await sim.completeScans();
+    const found = await activity(acts.checkEvidence, { artifact: { ...a, project: STAGING }, requires: ALL });
+    assert.deepEqual(
+      found.map((f) => [f.kind, f.state]),
+      [
+        ['signature', 'valid'],
+        ['sbom', 'valid'],
+        ['provenance', 'valid'],
+      ],
+    );
   });
 
   it('an unsigned image misses its signature', async () => {
