@@ -77,7 +77,7 @@ export type Scenario = 'happy' | 'quarantine';
 
 /**
  * The demo pipeline: dev (scan gate at critical) → staging (overlay, integration tests) → production
- * (approval by demo-approver, overlay). For the quarantine scenario the scan gates are at critical, so a
+ * (requires the signature, SBOM and provenance in staging; approval by demo-approver, overlay). For the quarantine scenario the scan gates are at critical, so a
  * HIGH finding passes them and staging's project policy (prevent_vul, severity high) quarantines it.
  */
 export function demoPipeline(
@@ -113,6 +113,7 @@ environments:
     project: platform-production
     severityThreshold: high
     scan: { timeout: 5m, pollInterval: 1s }
+    requires: [signature, sbom, provenance]
     approval:
       approvers: [${approver}]
       required: 1

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ArtifactRef } from '../../../src/activities/contract.js';
 import { decideEvidence, type EvidenceKind } from '../../../src/domain/evidence.js';
-import { attestBuildEvidence, type BuildEvidence } from '../../support/build-evidence.js';
+import { attestBuildEvidence, type BuildEvidence } from '../../../dev/demo/build-evidence';
 import { activity, activityFixture, DEV, STAGING } from './helpers.js';
 
 const { env, cfg, acts, connection, sim, ci, repo } = activityFixture('evidence');

@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { attestArgs } from '../../src/activities/attest.js';
-import { authFileContent } from '../../src/activities/secrets.js';
+import { attestArgs } from '../../src/activities/attest';
+import { authFileContent } from '../../src/activities/secrets';
 
 const run = promisify(execFile);
 
