@@ -142,7 +142,7 @@ async function main(): Promise<number> {
     plainHttp: env.HARBOR_URL!.startsWith('http:'),
     kinds: ['sbom', 'provenance'],
   });
-  say('attested an SPDX SBOM and a SLSA v1 provenance (cosign attest, the promoter\'s key)');
+  say("attested an SPDX SBOM and a SLSA v1 provenance (cosign attest, the promoter's key)");
 
   // The approver signs the approval with their own SSH key (README, "Signed approvals").
   const key = scenario === 'happy' ? demoApproverKey(workDir, APPROVER) : undefined;
