@@ -74,7 +74,7 @@ export function decideEvidence(
   const parts = missing.map((k) => describeMissing(k, byKind.get(k)));
   return {
     missing,
-    message: `${env} requires ${required.join(', ')}; ${where} is missing ${missing.join(', ')}: ${parts.join('; ')}. Attach it signed with the promoter's cosign key (docs/attestations.md, "Required evidence") and start the promotion again`,
+    message: `${env} requires ${required.join(', ')}; ${where} is missing ${parts.join('; ')}. Attach it signed with the promoter's cosign key (docs/attestations.md, "Required evidence") and start the promotion again`,
   };
 }
 
@@ -87,6 +87,6 @@ function describeMissing(kind: EvidenceKind, f: EvidenceFinding | undefined): st
     kind === 'signature'
       ? 'cosign signature'
       : `cosign attestation of type ${EVIDENCE_PREDICATE_TYPES[kind].join(' or ')}`;
-  if (!f || f.state === 'none') return `${kind}: no ${what}`;
-  return `${kind}: a ${what} is there but does not verify with the promoter's public key (${(f.reasons ?? []).join('; ') || 'no reason given'})`;
+  if (!f || f.state === 'none') return `${kind} (no ${what})`;
+  return `${kind} (a ${what} is there but does not verify with the promoter's public key: ${(f.reasons ?? []).join('; ') || 'no reason given'})`;
 }

@@ -98,7 +98,7 @@ describe('e2e: required evidence', { timeout: 600_000 }, () => {
     assert.match(out, /EvidenceMissing/);
     assert.match(
       out,
-      new RegExp(`dev \\(platform-dev/${repository}\\) is missing sbom: sbom: no cosign attestation`),
+      new RegExp(`dev \\(platform-dev/${repository}\\) is missing sbom \\(no cosign attestation`),
     );
     assert.doesNotMatch(out, /missing signature/);
     assert.equal(await inStaging(image.digest), false, 'copied into staging despite the missing SBOM');

@@ -76,14 +76,14 @@ describe('decideEvidence', () => {
     assert.deepEqual(d.missing, ['sbom', 'provenance']);
     assert.match(
       d.message,
-      /^production requires sbom, provenance, signature; staging \(platform-staging\/myservice\) is missing sbom, provenance:/,
+      /^production requires sbom, provenance, signature; staging \(platform-staging\/myservice\) is missing sbom \(no cosign attestation of type https:\/\/spdx\.dev\/Document or https:\/\/cyclonedx\.org\/bom\); provenance \(no cosign attestation of type https:\/\/slsa\.dev\/provenance\/v1 or https:\/\/slsa\.dev\/provenance\/v0\.2\)\. Attach it/,
     );
     assert.match(
       d.message,
-      /sbom: no cosign attestation of type https:\/\/spdx\.dev\/Document or https:\/\/cyclonedx\.org\/bom/,
+      /sbom \(no cosign attestation of type https:\/\/spdx\.dev\/Document or https:\/\/cyclonedx\.org\/bom\)/,
     );
     assert.match(d.message, /https:\/\/slsa\.dev\/provenance\/v1/);
-    assert.doesNotMatch(d.message, /signature:/);
+    assert.doesNotMatch(d.message, /signature \(/);
   });
 
   it('an invalid piece (other key) is missing too, with its reasons', () => {
@@ -94,7 +94,10 @@ describe('decideEvidence', () => {
       'production',
     );
     assert.deepEqual(d.missing, ['signature']);
-    assert.match(d.message, /does not verify with the promoter's public key \(layer x: wrong key\)/);
+    assert.match(
+      d.message,
+      /signature \(a cosign signature is there but does not verify with the promoter's public key: layer x: wrong key\)/,
+    );
   });
 
   it('a required kind the check did not report counts as missing', () => {
