@@ -128,6 +128,11 @@ async function main(): Promise<number> {
   const image = await buildAndPush(env, { workDir, repository, tag, packages, nonce });
   say(`pushed ${new URL(env.HARBOR_URL!).host}/platform-dev/${repository}:${tag}`);
   say(`digest ${image.digest}`);
+  // CI attested the build's evidence next to the image (buildAndPush); production `requires` it.
+  say(
+    `attested ${image.evidence.join(' and ')} with the promoter's key (cosign attest --type spdxjson / slsaprovenance1)`,
+  );
+  const host = new URL(env.HARBOR_URL!).host;
 
   // The approver signs the approval with their own SSH key (README, "Signed approvals").
   const key = scenario === 'happy' ? demoApproverKey(workDir, APPROVER) : undefined;
@@ -185,7 +190,6 @@ async function main(): Promise<number> {
       say(`GitOps: ${overlay.commit.slice(0, 12)} "${overlay.subject}"`);
 
       step('6. the signed evidence, checked from the registry alone (docs/attestations.md)');
-      const host = new URL(env.HARBOR_URL!).host;
       const verified = await typed(env, [
         'verify',
         `${host}/${PROJECTS[2]}/${repository}@${image.digest}`,

@@ -12,6 +12,7 @@ import { buildImage, type ApkPkg } from '../oci-image/build';
 import { pushImage } from '../oci-image/push';
 import { binaryPath, isBuilt, loadTools, TOOL_ENV } from '../../scripts/tools';
 import { stackEnv } from '../stack/stack';
+import { attestBuildEvidence, type BuildEvidence } from './build-evidence';
 import type { StackConfig } from '../stack/config';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -45,12 +46,25 @@ export interface PushedImage {
   repository: string;
   tag: string;
   digest: string;
+  /** The build evidence attested next to it (build-evidence.ts). */
+  evidence: BuildEvidence[];
 }
 
-/** Builds an OCI layout (a fresh nonce makes a fresh digest) and pushes it to platform-dev as the CI robot. */
+/**
+ * Builds an OCI layout (a fresh nonce makes a fresh digest), pushes it to platform-dev as the CI robot and,
+ * as a CI build would, attests its SPDX SBOM and SLSA provenance there with the promoter's key (`evidence`,
+ * default both; `[]` for none): the demo pipeline's production `requires` them.
+ */
 export async function buildAndPush(
   env: Record<string, string>,
-  o: { workDir: string; repository: string; tag: string; packages: ApkPkg[]; nonce: string },
+  o: {
+    workDir: string;
+    repository: string;
+    tag: string;
+    packages: ApkPkg[];
+    nonce: string;
+    evidence?: BuildEvidence[];
+  },
 ): Promise<PushedImage> {
   const layout = join(o.workDir, `layout-${o.tag}`);
   rmSync(layout, { recursive: true, force: true });
@@ -70,14 +84,26 @@ export async function buildAndPush(
     password: env.HARBOR_CI_PASSWORD!,
     skopeoBin: env.SKOPEO_BIN,
   });
-  return { repository: o.repository, tag: o.tag, digest };
+  const evidence = o.evidence ?? ['sbom', 'provenance'];
+  if (evidence.length > 0)
+    await attestBuildEvidence({
+      cosignBin: env.COSIGN_BIN ?? binaryPath('cosign'),
+      keyFile: env.COSIGN_KEY_FILE!,
+      keyPassword: env.COSIGN_PASSWORD ?? readFileSync(env.COSIGN_PASSWORD_FILE!, 'utf8').trim(),
+      image: `${host}/platform-dev/${o.repository}@${digest}`,
+      username: env.HARBOR_CI_USERNAME!,
+      password: env.HARBOR_CI_PASSWORD!,
+      plainHttp: env.HARBOR_URL!.startsWith('http:'),
+      kinds: evidence,
+    });
+  return { repository: o.repository, tag: o.tag, digest, evidence };
 }
 
 export type Scenario = 'happy' | 'quarantine';
 
 /**
  * The demo pipeline: dev (scan gate at critical) → staging (overlay, integration tests) → production
- * (approval by demo-approver, overlay). For the quarantine scenario the scan gates are at critical, so a
+ * (requires the signature, SBOM and provenance in staging; approval by demo-approver, overlay). For the quarantine scenario the scan gates are at critical, so a
  * HIGH finding passes them and staging's project policy (prevent_vul, severity high) quarantines it.
  */
 export function demoPipeline(
@@ -113,6 +139,7 @@ environments:
     project: platform-production
     severityThreshold: high
     scan: { timeout: 5m, pollInterval: 1s }
+    requires: [signature, sbom, provenance]
     approval:
       approvers: [${approver}]
       required: 1

@@ -21,12 +21,24 @@ import {
   vsaPredicate,
   type ResourceDescriptor,
 } from '../domain/attestation.js';
+import {
+  EVIDENCE_KINDS,
+  EVIDENCE_PREDICATE_TYPES,
+  type EvidenceFinding,
+  type EvidenceKind,
+} from '../domain/evidence.js';
 import { FailureType } from '../domain/failures.js';
 import { validatePipeline, type Pipeline } from '../domain/pipeline.js';
-import type { ArtifactRef, AttestationProof, AttestEnvironmentInput, AttestResult } from './contract.js';
+import type {
+  ArtifactRef,
+  AttestationProof,
+  AttestEnvironmentInput,
+  AttestResult,
+  CheckEvidenceInput,
+} from './contract.js';
 import { cosignTools, throwIfBlocked } from './cosign.js';
 import { imageRef, type Deps } from './deps.js';
-import { readAttestation } from './evidence.js';
+import { readAttestation, readSignature } from './evidence.js';
 import { mapFailures, nonRetryable, retryable } from './failures.js';
 import { READ } from './harbor.js';
 import { currentContext, ToolError } from './process.js';
@@ -198,5 +210,58 @@ export function attestActivities(d: Deps) {
     return out;
   }
 
-  return { attestEnvironment, verifyAttestations };
+  /**
+   * Required evidence (src/domain/evidence.ts): for each kind the environment requires, whether the artifact
+   * in the previous project carries it, valid with the promoter's public key. In-process, as the final proof:
+   * the `.sig` as `cosign verify --key`, each SBOM/provenance predicate type as `cosign verify-attestation`.
+   * Returns findings; the workflow decides (decideEvidence) and fails `EvidenceMissing`.
+   */
+  async function checkEvidence(input: CheckEvidenceInput): Promise<EvidenceFinding[]> {
+    checkArtifact(input.artifact);
+    const bad = input.requires.filter((k) => !(EVIDENCE_KINDS as readonly string[]).includes(k));
+    if (bad.length > 0)
+      throw nonRetryable(
+        FailureType.InvalidInput,
+        `requires: ${bad.join(', ')} is not a kind of evidence; allowed values: ${EVIDENCE_KINDS.join(', ')}`,
+      );
+    const a = input.artifact;
+    const name = `${a.project}/${a.repository}@${a.digest}`;
+    const fc = {
+      action: `check the evidence of ${name}`,
+      need: READ(a.project),
+      subject: `artifact ${name}`,
+    };
+    const key = await publicKey();
+    const out: EvidenceFinding[] = [];
+    for (const kind of input.requires as EvidenceKind[]) {
+      if (kind === 'signature') {
+        const v = await mapFailures(fc, cfg.harborUsername, () =>
+          readSignature(d.registry, a, key, { signal: signal() }),
+        );
+        out.push({ kind, state: v.state, ...(v.state !== 'valid' && { reasons: v.reasons }) });
+        continue;
+      }
+      // Any accepted predicate type will do; an invalid one is reported only when none is valid.
+      const reasons: string[] = [];
+      let finding: EvidenceFinding = { kind, state: 'none' };
+      for (const type of EVIDENCE_PREDICATE_TYPES[kind]) {
+        // A signer's read: in a prevent_vul project Harbor blocks a plain pull of the `.att` (attestEnvironment).
+        const v = await mapFailures(fc, cfg.harborUsername, () =>
+          readAttestation(d.registry, a, key, type, { signer: true, signal: signal() }),
+        );
+        if (v.state === 'valid') {
+          finding = { kind, state: 'valid', predicateType: type };
+          break;
+        }
+        if (v.state === 'invalid') {
+          finding = { kind, state: 'invalid' };
+          reasons.push(...v.reasons);
+        }
+      }
+      out.push(finding.state === 'invalid' ? { ...finding, reasons } : finding);
+    }
+    return out;
+  }
+
+  return { attestEnvironment, verifyAttestations, checkEvidence };
 }

@@ -8,6 +8,7 @@
 // The shared vocabulary lives in src/domain (pure, no Temporal); re-exported so activities keep one import.
 import type { LockRequest } from '../domain/environment-lock.js';
 import type { EnvironmentEvidence } from '../domain/attestation.js';
+import type { EvidenceFinding, EvidenceKind } from '../domain/evidence.js';
 import type { ArtifactRef } from '../domain/image-ref.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import type {
@@ -126,6 +127,12 @@ export interface AttestEnvironmentInput {
   /** The environment's gates and their results (src/domain/attestation.ts). */
   evidence: EnvironmentEvidence;
 }
+export interface CheckEvidenceInput {
+  /** The digest in the previous environment's project (what is about to be copied). */
+  artifact: ArtifactRef;
+  /** The destination's `requires` (src/domain/evidence.ts). */
+  requires: EvidenceKind[];
+}
 export interface AttestationProof {
   project: string;
   repository: string;
@@ -148,6 +155,8 @@ export interface PromotionActivities {
   attestEnvironment(input: AttestEnvironmentInput): Promise<AttestResult>;
   /** In-process check of both attestations in each project; SignatureInvalid names the first that fails. */
   verifyAttestations(input: { artifacts: ArtifactRef[] }): Promise<AttestationProof[]>;
+  /** Required evidence: what the artifact carries of `requires`, checked with the promoter's public key. */
+  checkEvidence(input: CheckEvidenceInput): Promise<EvidenceFinding[]>;
   /** The allowed_signers file of an approval gate, from the GitOps repository's branch head. */
   readAllowedSigners(input: ReadAllowedSignersInput): Promise<AllowedSignersFile>;
   /** The crypto half of a signed approval (the workflow has no node:crypto): is the SSHSIG signature valid? */

@@ -1,7 +1,8 @@
 /**
  * copyArtifact: previous project@digest → destination project, signature and SBOM included.
  * - `harbor`: server-side CopyArtifact (POST …/artifacts?from=). No image bytes pass the worker; Harbor
- *   copies accessories deeply, but only on the FIRST copy (harbor-api.md §4).
+ *   copies accessories deeply, but only on the FIRST copy (harbor-api.md §4). The legacy `.att` tag (not
+ *   an accessory) is copied by its tag after the image.
  * - `skopeo`: client-side `copy --all --preserve-digests` with a 0600 authfile, registries.d
  *   `use-sigstore-attachments: true` and an explicit policy (toolchain.md §B); `.att`/`.sbom` tags, which
  *   skopeo never carries, are copied as tags of their own.
@@ -12,6 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { FailureType } from '../domain/failures.js';
+import { HarborHttpError } from '../harbor/errors.js';
 import type { CopyArtifactInput, CopyResult } from './contract.js';
 import type { Deps } from './deps.js';
 import { mapFailures, nonRetryable, retryable, type AccessNeed } from './failures.js';
@@ -115,6 +117,7 @@ export function copyActivity(
           }
         },
       );
+      await carryAttestations(input, action, signal());
     } else {
       const tag = input.tag ?? (source.tags ?? []).map((t) => t.name).find((t) => !/^sha256-/.test(t));
       if (!tag)
@@ -197,6 +200,31 @@ export function copyActivity(
     }
     return { digest: from.digest, copiedAt, strategy: input.strategy, signatureRepaired, bytesThroughWorker };
   };
+
+  /**
+   * Bring the source's legacy `.att` (cosign attest: the build's SBOM and provenance, the previous
+   * environment's VSA and record) along with a server-side copy. It is a plain tagged artifact, not an
+   * accessory, so CopyArtifact of the image leaves it behind (docs/attestations-on-harbor.md); copied by its
+   * tag it arrives whole. Without it a later environment's `requires` (src/domain/evidence.ts) could never
+   * find the build's evidence past the first destination. The skopeo path copies it the same way above.
+   */
+  async function carryAttestations(input: CopyArtifactInput, action: string, signal?: AbortSignal) {
+    const { from, to } = input;
+    const attTag = `${from.digest.replace(':', '-')}.att`;
+    // Only "there is none" skips it; any other error fails the copy (retried), never silently drops it.
+    const att = await mapFailures({ action, need: READ(from.project) }, user, () =>
+      api
+        .getArtifact(from.project, from.repository, attTag, { withTag: false }, signal)
+        .catch((e: unknown) => {
+          if (e instanceof HarborHttpError && e.status === 404) return undefined;
+          throw e;
+        }),
+    );
+    if (!att) return;
+    await mapFailures({ action: `${action}: copy attestations`, need: CREATE(to.project) }, user, () =>
+      api.copyArtifact(to.project, to.repository, `${from.project}/${from.repository}:${attTag}`, signal),
+    );
+  }
 
   /**
    * Bring the source's `.sig` to the destination: copy that small signature manifest with skopeo (reading

@@ -22,6 +22,11 @@ export const FailureType = {
   /** Moving the environment's overlay would pin an artifact pushed earlier than the one it pins now. */
   WouldRegress: 'WouldRegress',
   /**
+   * The environment `requires` evidence (sbom, provenance, signature) the artifact in the previous project
+   * does not carry, or carries unsigned by the promoter's key: nothing was copied; the message names each.
+   */
+  EvidenceMissing: 'EvidenceMissing',
+  /**
    * Harbor answered in a shape this client cannot read (a field of another type, a body that is not JSON).
    * The same Harbor answers the same way on every retry, so it fails at once and names the endpoint, the
    * field and Harbor's version: upgrade harbor-promote or report it.

@@ -2,6 +2,7 @@
 export * from './approval-statement.js';
 export * from './duration.js';
 export * from './environment-lock.js';
+export * from './evidence.js';
 export * from './failures.js';
 export * from './image-ref.js';
 export * from './pipeline.js';

@@ -22,6 +22,7 @@ import {
 } from './image-ref.js';
 import { FreezeList } from './freeze.js';
 import { WebhookSpec } from './notify.js';
+import { RequiresList } from './evidence.js';
 import { CONCURRENCY_POLICIES, DEFAULT_CONCURRENCY, type ConcurrencyPolicy } from './environment-lock.js';
 import { THRESHOLDS } from './severity.js';
 import { keysOf, parseAllowedSignerLine } from './approval-statement.js';
@@ -218,6 +219,11 @@ export const EnvironmentSpec = z.strictObject({
       error: `must be "supersede" (a newer promotion replaces a waiting one; the default) or "queue" (each waits its turn)`,
     })
     .optional(),
+  /**
+   * Evidence the artifact must carry in the previous environment's project, signed by the promoter's cosign
+   * key, before it is copied here (src/domain/evidence.ts); otherwise the promotion fails `EvidenceMissing`.
+   */
+  requires: RequiresList.optional(),
 });
 
 export const PipelineSchema = z
@@ -268,7 +274,15 @@ export const PipelineSchema = z
     });
     // The first environment is the source: the image is already there, nothing is copied into it.
     const src = p.environments[0];
-    for (const key of ['approval', 'overlay', 'verification', 'soak', 'freeze', 'concurrency'] as const)
+    for (const key of [
+      'approval',
+      'overlay',
+      'verification',
+      'soak',
+      'freeze',
+      'concurrency',
+      'requires',
+    ] as const)
       if (src?.[key] !== undefined)
         ctx.addIssue({
           code: 'custom',

@@ -163,6 +163,7 @@ export const STEP_NAMES = [
   'sign',
   'approvalGate',
   'awaitFreezeWindow',
+  'checkRequiredEvidence',
   'acquireEnvironment',
   'copyToEnvironment',
   'rescanAndDetectQuarantine',

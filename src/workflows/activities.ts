@@ -39,6 +39,7 @@ const OPTIONS: Record<keyof PromotionActivities, ActivityOptions> = {
   verifyDigests: TOOL,
   attestEnvironment: TOOL,
   verifyAttestations: TOOL,
+  checkEvidence: QUICK,
   readAllowedSigners: TOOL, // a git fetch
   // Computation on the worker; an approver waits for the answer, so it fails fast when no worker runs.
   checkApprovalSignature: { startToCloseTimeout: '30s', scheduleToCloseTimeout: '1m', retry: RETRY },

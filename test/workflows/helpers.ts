@@ -17,6 +17,7 @@ import { approvalActivities } from '../../src/activities/approvals.js';
 import type { PromotionActivities, ScanSummary } from '../../src/activities/contract.js';
 import { environmentLockActivities } from '../../src/activities/environment-lock.js';
 import { RECORD_PREDICATE_TYPE, VSA_PREDICATE_TYPE } from '../../src/domain/attestation.js';
+import { EVIDENCE_PREDICATE_TYPES } from '../../src/domain/evidence.js';
 import type { PipelineFile } from '../../src/domain/pipeline.js';
 import type { PromotionInput } from '../../src/domain/promotion.js';
 import { PROMOTION_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
@@ -155,6 +156,12 @@ export function mockActivities(over: Partial<PromotionActivities> = {}): {
         project: a.project,
         repository: a.repository,
         predicateTypes: [VSA_PREDICATE_TYPE, RECORD_PREDICATE_TYPE],
+      })),
+    checkEvidence: async (i) =>
+      i.requires.map((kind) => ({
+        kind,
+        state: 'valid' as const,
+        ...(kind !== 'signature' && { predicateType: EVIDENCE_PREDICATE_TYPES[kind][0] }),
       })),
     readAllowedSigners: async (i) => ({ path: i.path, text: '', commit: 'gitops-head' }),
     // The real check: pure computation, nothing to mock.

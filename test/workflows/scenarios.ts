@@ -176,6 +176,32 @@ export const scenarios = {
     }
   },
   /**
+   * Required evidence (patch `required-evidence`): staging requires the signature and an SBOM, found in
+   * dev; production requires provenance, which staging lacks, so it fails `EvidenceMissing` before the copy.
+   */
+  async requiredEvidence(ctx: Ctx) {
+    const { acts } = mockActivities({
+      checkEvidence: async (i) =>
+        i.requires.map((kind) =>
+          kind === 'provenance'
+            ? { kind, state: 'none' as const }
+            : {
+                kind,
+                state: 'valid' as const,
+                ...(kind === 'sbom' && { predicateType: 'https://spdx.dev/Document' }),
+              },
+        ),
+    });
+    const pipeline = testPipeline((p) => {
+      p.environments[1]!.requires = ['signature', 'sbom'];
+      p.environments[2]!.requires = ['provenance'];
+    });
+    return runPromotion(ctx, acts, input(pipeline), async (h) => {
+      await waitForStatus(h, atGate('approval', 'production'), 60_000);
+      await h.executeUpdate(approveUpdate, { args: [{ environment: 'production', approver: 'alice' }] });
+    });
+  },
+  /**
    * Freeze windows and notifications (patches `freeze-windows`, `notifications`): staging waits for its
    * window to end (a timer), production's freeze is lifted by `unfreeze`; a webhook wants every event.
    */

@@ -128,6 +128,22 @@ describe('step order', () => {
       planSteps(frozen).map((p) => p.id),
       withFreeze,
     );
+    // Required evidence is checked after the freeze wait and before the lock and the copy.
+    const required = PipelineSchema.parse(
+      testPipeline((p) => {
+        p.environments[2]!.requires = ['sbom'];
+      }),
+    ).environments;
+    const withEvidence = [...RUNBOOK];
+    withEvidence.splice(
+      RUNBOOK.indexOf('production/acquireEnvironment'),
+      0,
+      'production/checkRequiredEvidence',
+    );
+    assert.deepEqual(
+      planSteps(required).map((p) => p.id),
+      withEvidence,
+    );
     // A promotion started before the environment locks (no `environment-lock` marker) plans without them.
     assert.deepEqual(
       planSteps(envs, { environmentLock: false }).map((p) => p.id),

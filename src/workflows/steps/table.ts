@@ -11,6 +11,7 @@ import { attestEnvironment } from './attest-environment.js';
 import { awaitFreezeWindow } from './await-freeze-window.js';
 import { awaitScanAndGate } from './await-scan-and-gate.js';
 import { checkDigestAndSignature } from './check-digest-and-signature.js';
+import { checkRequiredEvidence } from './check-required-evidence.js';
 import { checkRollbackTarget } from './check-rollback-target.js';
 import { copyToEnvironment } from './copy-to-environment.js';
 import { proveFinalState } from './prove-final-state.js';
@@ -31,6 +32,7 @@ export const SOURCE_STEPS: readonly StepUnit[] = [resolveAndPin, awaitScanAndGat
 export const DESTINATION_STEPS: readonly StepUnit[] = [
   approvalGate,
   awaitFreezeWindow,
+  checkRequiredEvidence,
   acquireEnvironment,
   copyToEnvironment,
   rescanAndDetectQuarantine,
