@@ -1,0 +1,336 @@
+/**
+ * Parked promotions and the drain after a bulk approval (issue 13, items 2 and 3), for `npm run bench`.
+ *
+ * One worker process, one run: promotions are parked at the approval gate in steps (BENCH_PARKED, e.g.
+ * 200,1000: first 200, then 800 more), and at each step the worker's RSS (/proc) and its heap (from inside,
+ * bench/lib/heap-probe.cjs: before and after a full collection) are recorded. Then BENCH_DRAIN of them are
+ * approved at once and timed until they complete; CPU of the worker and of its reaped children from
+ * /proc/<pid>/stat, activities per promotion after the gate from a sample of histories. The rest are
+ * terminated (what they would cost to drain is the same per promotion).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { approve, stackPipeline, startPromotion, type PromotionHandle } from '../test/support/promotions';
+import type { ImagePusher } from '../test/support/images';
+import type { SimControl } from '../test/support/sim';
+import { eventually, historyEvents, sleep } from '../test/support/temporal';
+import type { WorkerProcess } from '../test/support/worker-process';
+import { mb, secs, verdict, type Section } from './lib/report';
+
+export interface ParkedContext {
+  client: Client;
+  sim: SimControl;
+  pusher: ImagePusher;
+  /** Registry host the pipeline names. */
+  host: string;
+  run: string;
+  log(s: string): void;
+  /** Starts a worker process on a task queue of its own with these extra variables. */
+  worker(name: string, extra?: Record<string, string>): Promise<WorkerProcess>;
+}
+
+export interface ParkedOptions {
+  /** Parked counts to measure at, ascending (e.g. [200, 1000]). */
+  sizes: number[];
+  /** Promotions approved at once for the drain (≤ the largest size). */
+  drain: number;
+  /** Directory for heap snapshots at each size (unset: none). */
+  snapshotDir?: string;
+  /** Extra worker variables (a variant of the worker to compare). */
+  workerEnv?: Record<string, string>;
+  /** Label of the worker variant in the tables. */
+  label?: string;
+}
+
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+const PROBE = resolve(__dirname, 'lib', 'heap-probe.cjs');
+
+/**
+ * CPU seconds of a process (utime + stime) and of its children that it has waited for (cutime + cstime),
+ * from /proc/<pid>/stat: the worker reaps every cosign, skopeo and git it runs, so their CPU shows there.
+ */
+export function cpuSeconds(pid: number): { self: number; children: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number); // f[0] is field 3 (state)
+  return { self: (f[11]! + f[12]!) / CLK_TCK, children: (f[13]! + f[14]!) / CLK_TCK };
+}
+
+interface HeapSample {
+  before: NodeJS.MemoryUsage;
+  after: NodeJS.MemoryUsage;
+  /** Heap used by the workflow thread(s), before and after their own full collection. */
+  threads: { before: number; after: number }[];
+}
+
+/** Asks the probe in the worker for a sample (SIGUSR2) and waits for its lines (main thread and threads). */
+async function heapSample(w: WorkerProcess, file: string): Promise<HeapSample> {
+  const lines = () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
+  const n = lines().length;
+  process.kill(w.pid!, 'SIGUSR2');
+  const main = await eventually(
+    'heap sample from the worker',
+    async () => (lines().length > n ? (JSON.parse(lines()[n]!) as Omit<HeapSample, 'threads'>) : undefined),
+    120_000,
+    200,
+  );
+  const dir = dirname(file);
+  const threads = await eventually(
+    'heap sample from the workflow thread',
+    async () => {
+      const t = readdirSync(dir)
+        .filter((f) => f.startsWith(`${basename(file)}.thread-`))
+        .map(
+          (f) =>
+            JSON.parse(readFileSync(join(dir, f), 'utf8')) as { n: number; before: number; after: number },
+        );
+      return t.length > 0 && t.every((x) => x.n === n + 1) ? t : undefined;
+    },
+    120_000,
+    200,
+  ).catch(() => []);
+  return { ...main, threads };
+}
+
+interface SizeRow {
+  parked: number;
+  parkS: number;
+  rss: number;
+  heap: HeapSample;
+}
+
+export interface ParkedResult {
+  label: string;
+  idleRss: number;
+  idleHeap: HeapSample;
+  rows: SizeRow[];
+  drain: {
+    n: number;
+    ms: number;
+    cpu: { self: number; children: number };
+    activities: Record<string, number>;
+    attempts: number;
+    events: number;
+  };
+}
+
+export async function measureParked(ctx: ParkedContext, o: ParkedOptions): Promise<ParkedResult> {
+  const { client, sim, pusher, host, log } = ctx;
+  await sim.setScanDuration(0);
+  const sizes = [...o.sizes].sort((a, b) => a - b);
+  const max = sizes[sizes.length - 1]!;
+  const label = o.label ?? 'worker';
+  const repo = `bench-parked-${label.replace(/[^a-z0-9]+/g, '-')}-${ctx.run}`;
+  const img = await pusher.push('platform-dev', repo, 't0');
+  for (let i = 1; i < max; i++) await pusher.addTag('platform-dev', repo, img.digest, `t${i}`);
+  const probeFile = join(mkdtempSync(join(tmpdir(), 'bench-heap-')), 'samples.jsonl');
+  const w = await ctx.worker(`parked-${label}`, {
+    WORKER_MAX_CONCURRENT_ACTIVITIES: '16',
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${PROBE}`.trim(),
+    HEAP_PROBE_FILE: probeFile,
+    ...(o.snapshotDir && { HEAP_PROBE_SNAPSHOT_DIR: o.snapshotDir }),
+    ...o.workerEnv,
+  });
+  const handles: PromotionHandle[] = [];
+  try {
+    // The same worker before any promotion: what parking adds is the difference.
+    await sleep(3_000);
+    const idleRss = w.rssBytes();
+    const idleHeap = await heapSample(w, probeFile);
+    const pipeline = stackPipeline({
+      registry: host,
+      approvalInto: ['staging'],
+      stagingOnly: true,
+      pollInterval: '500ms',
+    });
+    const rows: SizeRow[] = [];
+    for (const size of sizes) {
+      const t = Date.now();
+      const from = handles.length;
+      // Started in batches: a thousand starts at once only measure the client's connection.
+      for (let i = from; i < size; i += 50)
+        handles.push(
+          ...(await Promise.all(
+            Array.from({ length: Math.min(50, size - i) }, (_, k) =>
+              startPromotion(client, w.taskQueue, { pipeline, repository: repo, reference: `t${i + k}` }),
+            ),
+          )),
+        );
+      // Counted through visibility (the PromotionStage search attribute), not a status query per
+      // promotion: a query replays every evicted workflow and would measure the poll, not the parking.
+      const query = `TaskQueue = '${w.taskQueue}' AND PromotionStage = 'awaiting-approval'`;
+      let parked = 0;
+      await eventually(
+        `${size} promotions parked`,
+        async () => {
+          parked = (await client.workflow.count(query)).count;
+          return parked >= size;
+        },
+        60 * 60_000,
+        1_000,
+      );
+      const parkS = (Date.now() - t) / 1000;
+      await sleep(5_000);
+      const rss = w.rssBytes();
+      const heap = await heapSample(w, probeFile);
+      log(`parked ${label}: ${size} in ${parkS.toFixed(1)} s, RSS ${mb(rss)} MB`);
+      rows.push({ parked: size, parkS, rss, heap });
+    }
+
+    const drained = handles.slice(0, Math.min(o.drain, handles.length));
+    const cpu0 = cpuSeconds(w.pid!);
+    const t2 = Date.now();
+    await Promise.all(drained.map((h) => approve(h, 'staging', 'alice')));
+    await Promise.all(drained.map((h) => h.result()));
+    const ms = Date.now() - t2;
+    const cpu1 = cpuSeconds(w.pid!);
+    log(`drain ${label}: ${drained.length} in ${secs(ms)} s`);
+    const after = await activitiesAfterGate(drained.slice(0, 5));
+    return {
+      label,
+      idleRss,
+      idleHeap,
+      rows,
+      drain: {
+        n: drained.length,
+        ms,
+        cpu: { self: cpu1.self - cpu0.self, children: cpu1.children - cpu0.children },
+        ...after,
+      },
+    };
+  } finally {
+    // The ones not drained: terminated, so the next section starts without them.
+    await Promise.all(handles.map((h) => h.terminate('benchmark done').catch(() => undefined)));
+    await w.stop();
+  }
+}
+
+/**
+ * Activities each promotion ran after its approval (ActivityTaskScheduled after the update was accepted),
+ * by type, their attempts (ActivityTaskStarted.attempt: NotReady retries of a scan count here), and the
+ * history length, averaged over a sample.
+ */
+async function activitiesAfterGate(sample: PromotionHandle[]) {
+  const activities: Record<string, number> = {};
+  let attempts = 0;
+  let events = 0;
+  for (const h of sample) {
+    const ev = await historyEvents(h);
+    events += ev.length;
+    const gate = ev.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    for (const e of ev.slice(gate)) {
+      const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      if (name) activities[name] = (activities[name] ?? 0) + 1 / sample.length;
+      if (e.activityTaskStartedEventAttributes)
+        attempts += (e.activityTaskStartedEventAttributes.attempt ?? 1) / sample.length;
+    }
+  }
+  return { activities, attempts, events: events / sample.length };
+}
+
+/** The section for docs/benchmarks.md: memory at each size and the drain, for each worker variant. */
+export function parkedSection(results: ParkedResult[]): Section {
+  const memRows: (string | number)[][] = [];
+  const drainRows: (string | number)[][] = [];
+  const verdicts: string[] = [];
+  const cores = cpus().length;
+  for (const r of results) {
+    const row = (parked: string | number, parkS: string, rss: number, h: HeapSample) => [
+      r.label,
+      parked,
+      parkS,
+      mb(rss),
+      mb(h.before.heapUsed),
+      mb(h.after.heapUsed),
+      mb(h.after.external),
+      mb(h.threads.reduce((n, t) => n + t.before, 0)),
+      mb(h.threads.reduce((n, t) => n + t.after, 0)),
+    ];
+    memRows.push(row('idle', '', r.idleRss, r.idleHeap));
+    for (const s of r.rows) memRows.push(row(s.parked, s.parkS.toFixed(1), s.rss, s.heap));
+    const d = r.drain;
+    const cpu = d.cpu.self + d.cpu.children;
+    drainRows.push([
+      r.label,
+      d.n,
+      secs(d.ms),
+      (d.n / (d.ms / 1000)).toFixed(1),
+      d.cpu.self.toFixed(1),
+      d.cpu.children.toFixed(1),
+      `${((cpu / d.n) * 1000).toFixed(0)} ms`,
+      `${((cpu / (d.ms / 1000) / cores) * 100).toFixed(0)}%`,
+      Object.entries(d.activities)
+        .map(([k, v]) => `${k} ${+v.toFixed(1)}`)
+        .join(', '),
+      d.attempts.toFixed(1),
+      Math.round(d.events),
+    ]);
+  }
+  const main = results[results.length - 1]!;
+  const first = main.rows[0]!;
+  const last = main.rows[main.rows.length - 1]!;
+  verdicts.push(
+    verdict(
+      first.rss < 300 * 2 ** 20,
+      `< 300 MB worker RSS at ${first.parked} parked`,
+      `${mb(first.rss)} MB`,
+    ),
+  );
+  if (last !== first)
+    verdicts.push(
+      verdict(
+        last.rss <= first.rss * 1.1,
+        `RSS at ${last.parked} parked within 10% of ${first.parked}`,
+        `${mb(last.rss)} MB vs ${mb(first.rss)} MB, ${(((last.rss - first.rss) / first.rss) * 100).toFixed(1)}%`,
+      ),
+    );
+  verdicts.push(
+    verdict(
+      main.drain.ms < 30_000,
+      `${main.drain.n} approved in bulk drained < 30 s`,
+      `${secs(main.drain.ms)} s`,
+    ),
+  );
+  return {
+    title: `Promotions parked at the approval gate, and the drain after a bulk approval`,
+    method: `Promotions of one image (one tag each on one digest) dev → staging with an approval gate into staging, instant scans (harbor-sim scan duration 0), one worker process (maxConcurrentActivities 16, workflow cache WORKER_MAX_CACHED_WORKFLOWS default), parked in steps to ${results[0]!.rows.map((s) => s.parked).join(', then ')} in the same worker. At each step, once visibility counts them all awaiting approval and 5 s later: the worker's RSS (VmRSS from /proc) and its V8 heap (from inside the worker, bench/lib/heap-probe.cjs: the main thread's process.memoryUsage() and the workflow thread's V8 heap, each before and after a forced full collection; "external" is memory outside the heap held by JS objects, array buffers included). Then ${main.drain.n} of them are approved at once (updates in parallel) and timed until every one completed; CPU = utime+stime of the worker and of the child processes it reaped (cosign, skopeo, git) from /proc/<pid>/stat over the drain; activities and attempts per promotion after the gate from 5 sample histories. The rest are terminated.`,
+    tables: [
+      {
+        head: [
+          'worker',
+          'parked',
+          'time to park s',
+          'RSS MB',
+          'main heap MB',
+          'main heap after GC MB',
+          'external MB',
+          'workflow thread heap MB',
+          'workflow thread heap after GC MB',
+        ],
+        rows: memRows,
+      },
+      {
+        head: [
+          'worker',
+          'approved',
+          'drain s',
+          'promotions/s',
+          'CPU s: worker',
+          'CPU s: children',
+          'CPU per promotion',
+          'of the cores',
+          'activities per promotion after the gate',
+          'activity attempts',
+          'history events',
+        ],
+        rows: drainRows,
+      },
+    ],
+    verdicts,
+  };
+}
