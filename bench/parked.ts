@@ -28,6 +28,8 @@ export interface ParkedContext {
   host: string;
   run: string;
   log(s: string): void;
+  /** The stack's own processes (Temporal server, harbor-sim): their CPU over the drain is reported too. */
+  servers: { name: string; pid: number }[];
   /** Starts a worker process on a task queue of its own with these extra variables. */
   worker(name: string, extra?: Record<string, string>): Promise<WorkerProcess>;
 }
@@ -113,6 +115,9 @@ export interface ParkedResult {
     n: number;
     ms: number;
     cpu: { self: number; children: number };
+    servers: { name: string; cpu: number }[];
+    /** Requests harbor-sim served over the drain (REST, /v2, token), all promotions together. */
+    harborRequests: number;
     activities: Record<string, number>;
     attempts: number;
     events: number;
@@ -183,12 +188,17 @@ export async function measureParked(ctx: ParkedContext, o: ParkedOptions): Promi
     }
 
     const drained = handles.slice(0, Math.min(o.drain, handles.length));
+    const serverCpu = () => ctx.servers.map((s) => cpuSeconds(s.pid));
+    await sim.resetCounters();
     const cpu0 = cpuSeconds(w.pid!);
+    const servers0 = serverCpu();
     const t2 = Date.now();
     await Promise.all(drained.map((h) => approve(h, 'staging', 'alice')));
     await Promise.all(drained.map((h) => h.result()));
     const ms = Date.now() - t2;
     const cpu1 = cpuSeconds(w.pid!);
+    const servers1 = serverCpu();
+    const harborRequests = Object.values(await sim.counters()).reduce((n, c) => n + (c?.requests ?? 0), 0);
     log(`drain ${label}: ${drained.length} in ${secs(ms)} s`);
     const after = await activitiesAfterGate(drained.slice(0, 5));
     return {
@@ -200,6 +210,11 @@ export async function measureParked(ctx: ParkedContext, o: ParkedOptions): Promi
         n: drained.length,
         ms,
         cpu: { self: cpu1.self - cpu0.self, children: cpu1.children - cpu0.children },
+        servers: ctx.servers.map((s, i) => ({
+          name: s.name,
+          cpu: servers1[i]!.self + servers1[i]!.children - servers0[i]!.self - servers0[i]!.children,
+        })),
+        harborRequests,
         ...after,
       },
     };
@@ -263,7 +278,9 @@ export function parkedSection(results: ParkedResult[]): Section {
       d.cpu.self.toFixed(1),
       d.cpu.children.toFixed(1),
       `${((cpu / d.n) * 1000).toFixed(0)} ms`,
-      `${((cpu / (d.ms / 1000) / cores) * 100).toFixed(0)}%`,
+      d.servers.map((x) => `${x.name} ${((x.cpu / d.n) * 1000).toFixed(0)} ms`).join(', '),
+      `${(((cpu + d.servers.reduce((n, x) => n + x.cpu, 0)) / (d.ms / 1000) / cores) * 100).toFixed(0)}%`,
+      (d.harborRequests / d.n).toFixed(1),
       Object.entries(d.activities)
         .map(([k, v]) => `${k} ${+v.toFixed(1)}`)
         .join(', '),
@@ -298,7 +315,7 @@ export function parkedSection(results: ParkedResult[]): Section {
   );
   return {
     title: `Promotions parked at the approval gate, and the drain after a bulk approval`,
-    method: `Promotions of one image (one tag each on one digest) dev → staging with an approval gate into staging, instant scans (harbor-sim scan duration 0), one worker process (maxConcurrentActivities 16, workflow cache WORKER_MAX_CACHED_WORKFLOWS default), parked in steps to ${results[0]!.rows.map((s) => s.parked).join(', then ')} in the same worker. At each step, once visibility counts them all awaiting approval and 5 s later: the worker's RSS (VmRSS from /proc) and its V8 heap (from inside the worker, bench/lib/heap-probe.cjs: the main thread's process.memoryUsage() and the workflow thread's V8 heap, each before and after a forced full collection; "external" is memory outside the heap held by JS objects, array buffers included). Then ${main.drain.n} of them are approved at once (updates in parallel) and timed until every one completed; CPU = utime+stime of the worker and of the child processes it reaped (cosign, skopeo, git) from /proc/<pid>/stat over the drain; activities and attempts per promotion after the gate from 5 sample histories. The rest are terminated.`,
+    method: `Promotions of one image (one tag each on one digest) dev → staging with an approval gate into staging, instant scans (harbor-sim scan duration 0), one worker process (maxConcurrentActivities 16, workflow cache WORKER_MAX_CACHED_WORKFLOWS default), parked in steps to ${results[0]!.rows.map((s) => s.parked).join(', then ')} in the same worker. At each step, once visibility counts them all awaiting approval and 5 s later: the worker's RSS (VmRSS from /proc) and its V8 heap (from inside the worker, bench/lib/heap-probe.cjs: the main thread's process.memoryUsage() and the workflow thread's V8 heap, each before and after a forced full collection; "external" is memory outside the heap held by JS objects, array buffers included). Then ${main.drain.n} of them are approved at once (updates in parallel) and timed until every one completed; CPU = utime+stime of the worker and of the child processes it reaped (cosign, skopeo, git) from /proc/<pid>/stat over the drain, and the same for the stack's Temporal dev server and harbor-sim (the rest of the 2 cores' work); Harbor requests from harbor-sim's counters; activities and attempts per promotion after the gate from 5 sample histories. The rest are terminated.`,
     tables: [
       {
         head: [
@@ -322,8 +339,10 @@ export function parkedSection(results: ParkedResult[]): Section {
           'promotions/s',
           'CPU s: worker',
           'CPU s: children',
-          'CPU per promotion',
-          'of the cores',
+          'CPU per promotion: worker and children',
+          'CPU per promotion: stack',
+          'of the cores (worker + stack)',
+          'Harbor requests per promotion',
           'activities per promotion after the gate',
           'activity attempts',
           'history events',

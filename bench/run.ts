@@ -8,7 +8,8 @@
  *   BENCH_RUNS       promotions for the orchestration-overhead median (default 5)
  *   BENCH_PARKED     promotions parked at the approval gate, in steps, one worker (default 200,1000)
  *   BENCH_DRAIN      of those, how many are approved at once for the drain (default 200)
- *   BENCH_PARKED_WORKERS  worker variants measured side by side in the parked section (default worker)
+ *   BENCH_PARKED_WORKERS  worker variants measured one after the other in the parked section, each with
+ *                    its own worker (default per-workflow,shared; also at-start; see bench/lib/variants.ts)
  *   BENCH_HEAP_SNAPSHOTS  directory: heap snapshots of the parked worker at each step (default none)
  *   BENCH_PORT_OFFSET     moves the stack's ports (default TEST_PORT_OFFSET, else 0)
  *   BENCH_ROUNDS     scan poll rounds for the history benchmark (default 1,10,100)
@@ -20,7 +21,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { REPO_ROOT, stackConfig } from '../dev/stack/config';
+import { paths, REPO_ROOT, stackConfig } from '../dev/stack/config';
+import { readPid } from '../dev/stack/processes';
 import { stackDown, stackUp } from '../dev/stack/stack';
 import { buildActivities } from '../src/activities/index';
 import { loadWorkerConfig } from '../src/worker/config';
@@ -33,6 +35,7 @@ import { bytesThrough, SimControl } from '../test/support/sim';
 import { connectClient, historyEvents } from '../test/support/temporal';
 import { WorkerProcess } from '../test/support/worker-process';
 import { mb, median, render, secs, verdict, type Section } from './lib/report';
+import { checkVariants, variantEnv } from './lib/variants';
 import { measureParked, parkedSection, type ParkedContext, type ParkedResult } from './parked';
 
 const list = (v: string | undefined, d: number[]) => (v ? v.split(',').map(Number) : d);
@@ -42,17 +45,13 @@ const OPTS = {
   BENCH_COPY_RUNS: Math.max(3, Number(process.env.BENCH_COPY_RUNS ?? 3)),
   BENCH_PARKED: list(process.env.BENCH_PARKED, [200, 1000]),
   BENCH_DRAIN: Number(process.env.BENCH_DRAIN ?? 200),
-  BENCH_PARKED_WORKERS: (process.env.BENCH_PARKED_WORKERS ?? 'worker').split(','),
+  BENCH_PARKED_WORKERS: checkVariants((process.env.BENCH_PARKED_WORKERS ?? 'per-workflow,shared').split(',')),
   BENCH_ROUNDS: list(process.env.BENCH_ROUNDS, [1, 10, 100]),
   BENCH_SECTIONS: (process.env.BENCH_SECTIONS ?? 'copy,overhead,parked,history').split(','),
 };
 const log = (s: string) => console.error(`bench: ${s}`);
 /** Moves the bench stack's ports, like scripts/test.sh, so two checkouts can run it side by side. */
 const PORT_OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? process.env.TEST_PORT_OFFSET ?? 0);
-/** Worker variants the parked section can compare side by side (BENCH_PARKED_WORKERS). */
-const WORKER_VARIANTS: Record<string, Record<string, string>> = {
-  worker: {},
-};
 
 async function main(): Promise<void> {
   const t0 = Date.now();
@@ -282,7 +281,11 @@ async function main(): Promise<void> {
   }
 
   async function parkedBench(): Promise<Section> {
-    const ctx: ParkedContext = { client, sim, pusher, host, run: RUN, log, worker };
+    const servers = ['temporal', 'harbor-sim'].flatMap((name) => {
+      const rec = readPid(paths(config).pids, name);
+      return rec ? [{ name, pid: rec.pid }] : [];
+    });
+    const ctx: ParkedContext = { client, sim, pusher, host, run: RUN, log, worker, servers };
     const results: ParkedResult[] = [];
     for (const v of OPTS.BENCH_PARKED_WORKERS)
       results.push(
@@ -290,7 +293,7 @@ async function main(): Promise<void> {
           sizes: OPTS.BENCH_PARKED,
           drain: OPTS.BENCH_DRAIN,
           label: v,
-          workerEnv: WORKER_VARIANTS[v],
+          workerEnv: await variantEnv(v),
           ...(process.env.BENCH_HEAP_SNAPSHOTS && { snapshotDir: process.env.BENCH_HEAP_SNAPSHOTS }),
         }),
       );
