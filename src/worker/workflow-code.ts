@@ -56,12 +56,11 @@ export function bundleInChildProcess(out: string): Promise<void> {
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
     child.once('error', reject);
-    child.once('exit', (code, signal) =>
-      code === 0
-        ? resolve()
-        : reject(
-            new Error(`bundling the workflow code failed (${signal ?? `exit ${code}`}): ${stderr.trim()}`),
-          ),
-    );
+    child.once('exit', (code, signal) => {
+      if (code === 0) return resolve();
+      // The last line is bundle.ts's own error; webpack's statistics come before it.
+      const last = stderr.trim().split('\n').pop() ?? '';
+      reject(new Error(`bundling the workflow code failed (${signal ?? `exit ${code}`}): ${last}`));
+    });
   });
 }

@@ -6,7 +6,7 @@
  * worker without a prebuilt bundle builds one in a child process, not in its own heap.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -73,8 +73,10 @@ test('a worker without a prebuilt bundle builds it in a child process, not in it
 });
 
 test('a bundling failure names the cause', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'bundle-test-')), 'a-file');
+  writeFileSync(file, '');
   await assert.rejects(
-    bundleInChildProcess('/proc/no-such-dir/bundle.js'),
-    /bundling the workflow code failed/,
+    bundleInChildProcess(join(file, 'bundle.js')), // its "directory" is a file
+    /bundling the workflow code failed \(exit 1\): bundle: EEXIST: file already exists, mkdir/,
   );
 });
