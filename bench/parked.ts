@@ -47,6 +47,8 @@ export interface ParkedOptions {
   label?: string;
 }
 
+/** WORKER_MAX_CACHED_WORKFLOWS default (src/worker/config.ts); the bench does not set it. */
+const CACHE = 50;
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const PROBE = resolve(__dirname, 'lib', 'heap-probe.cjs');
 
@@ -314,6 +316,7 @@ export function parkedSection(results: ParkedResult[]): Section {
     ),
   );
   return {
+    notes: findings(results),
     title: `Promotions parked at the approval gate, and the drain after a bulk approval`,
     method: `Promotions of one image (one tag each on one digest) dev → staging with an approval gate into staging, instant scans (harbor-sim scan duration 0), one worker process (maxConcurrentActivities 16, workflow cache WORKER_MAX_CACHED_WORKFLOWS default), parked in steps to ${results[0]!.rows.map((s) => s.parked).join(', then ')} in the same worker. At each step, once visibility counts them all awaiting approval and 5 s later: the worker's RSS (VmRSS from /proc) and its V8 heap (from inside the worker, bench/lib/heap-probe.cjs: the main thread's process.memoryUsage() and the workflow thread's V8 heap, each before and after a forced full collection; "external" is memory outside the heap held by JS objects, array buffers included). Then ${main.drain.n} of them are approved at once (updates in parallel) and timed until every one completed; CPU = utime+stime of the worker and of the child processes it reaped (cosign, skopeo, git) from /proc/<pid>/stat over the drain, and the same for the stack's Temporal dev server and harbor-sim (the rest of the 2 cores' work); Harbor requests from harbor-sim's counters; activities and attempts per promotion after the gate from 5 sample histories. The rest are terminated.`,
     tables: [
@@ -352,4 +355,34 @@ export function parkedSection(results: ParkedResult[]): Section {
     ],
     verdicts,
   };
+}
+
+/** What the figures say, computed from them (so the text cannot go stale when the numbers change). */
+function findings(results: ParkedResult[]): string[] {
+  const threadAfter = (h: HeapSample) => h.threads.reduce((n, t) => n + t.after, 0);
+  const threadBefore = (h: HeapSample) => h.threads.reduce((n, t) => n + t.before, 0);
+  const out: string[] = [];
+  for (const r of results) {
+    const last = r.rows[r.rows.length - 1]!;
+    const cache = Number(/^cache-(\d+)$/.exec(r.label)?.[1] ?? CACHE);
+    const cached = Math.min(last.parked, cache);
+    out.push(
+      `${r.label}: the workflow thread holds ${mb(threadAfter(last.heap) - threadAfter(r.idleHeap))} MB more live heap at ${last.parked} parked than idle, with at most ${cache} workflows in the cache: about ${((threadAfter(last.heap) - threadAfter(r.idleHeap)) / cached / 2 ** 10).toFixed(0)} KiB per cached workflow. Before the forced collection its heap was ${mb(threadBefore(last.heap))} MB: garbage from replays (a workflow that left the cache is replayed, module evaluation included, when it wakes). The main thread's heap after collection moves ${mb(last.heap.after.heapUsed - r.idleHeap.after.heapUsed)} MB from idle: activity results and tool output are not kept.`,
+    );
+  }
+  const a = results[0]!;
+  const b = results[results.length - 1]!;
+  if (a !== b) {
+    a.rows.forEach((ra, i) => {
+      const rb = b.rows[i];
+      if (rb)
+        out.push(
+          `Side by side at ${ra.parked} parked: RSS ${b.label} / ${a.label} = ${(rb.rss / ra.rss).toFixed(2)} (${mb(rb.rss)} / ${mb(ra.rss)} MB); idle ${(b.idleRss / a.idleRss).toFixed(2)} (${mb(b.idleRss)} / ${mb(a.idleRss)} MB).`,
+        );
+    });
+    out.push(
+      `Drain side by side: ${b.label} / ${a.label} wall time ${(b.drain.ms / a.drain.ms).toFixed(2)}, worker CPU ${(b.drain.cpu.self / a.drain.cpu.self).toFixed(2)}.`,
+    );
+  }
+  return out;
 }

@@ -9,7 +9,7 @@
  *   BENCH_PARKED     promotions parked at the approval gate, in steps, one worker (default 200,1000)
  *   BENCH_DRAIN      of those, how many are approved at once for the drain (default 200)
  *   BENCH_PARKED_WORKERS  worker variants measured one after the other in the parked section, each with
- *                    its own worker (default per-workflow,shared; also at-start; see bench/lib/variants.ts)
+ *                    its own worker (default prebuilt; also at-start; see bench/lib/variants.ts)
  *   BENCH_HEAP_SNAPSHOTS  directory: heap snapshots of the parked worker at each step (default none)
  *   BENCH_PORT_OFFSET     moves the stack's ports (default TEST_PORT_OFFSET, else 0)
  *   BENCH_ROUNDS     scan poll rounds for the history benchmark (default 1,10,100)
@@ -45,7 +45,7 @@ const OPTS = {
   BENCH_COPY_RUNS: Math.max(3, Number(process.env.BENCH_COPY_RUNS ?? 3)),
   BENCH_PARKED: list(process.env.BENCH_PARKED, [200, 1000]),
   BENCH_DRAIN: Number(process.env.BENCH_DRAIN ?? 200),
-  BENCH_PARKED_WORKERS: checkVariants((process.env.BENCH_PARKED_WORKERS ?? 'per-workflow,shared').split(',')),
+  BENCH_PARKED_WORKERS: checkVariants((process.env.BENCH_PARKED_WORKERS ?? 'prebuilt').split(',')),
   BENCH_ROUNDS: list(process.env.BENCH_ROUNDS, [1, 10, 100]),
   BENCH_SECTIONS: (process.env.BENCH_SECTIONS ?? 'copy,overhead,parked,history').split(','),
 };
@@ -293,7 +293,7 @@ async function main(): Promise<void> {
           sizes: OPTS.BENCH_PARKED,
           drain: OPTS.BENCH_DRAIN,
           label: v,
-          workerEnv: await variantEnv(v),
+          workerEnv: variantEnv(v),
           ...(process.env.BENCH_HEAP_SNAPSHOTS && { snapshotDir: process.env.BENCH_HEAP_SNAPSHOTS }),
         }),
       );

@@ -1,44 +1,23 @@
 /**
- * Worker variants the parked section can measure side by side in one run (BENCH_PARKED_WORKERS), so a
- * change is shown as a ratio on the same machine at the same moment:
- *   shared        the worker as shipped: a prebuilt bundle (as the Docker image has), domain modules and
- *                 zod evaluated once and shared by all cached workflows (src/worker/workflow-code.ts)
- *   per-workflow  the same, but bundled without preloadModules: every cached workflow evaluates its own
- *                 copy of zod and the schemas (how the worker was before)
- *   at-start      no WORKER_WORKFLOW_BUNDLE: the worker bundles at start (`npm run worker`), in a child
- *                 process since the change
+ * Worker variants the parked section can measure one after the other in one run (BENCH_PARKED_WORKERS):
+ *   prebuilt   the worker as the Docker image runs it: WORKER_WORKFLOW_BUNDLE set to a prebuilt bundle
+ *   at-start   no WORKER_WORKFLOW_BUNDLE (`npm run worker`): the worker bundles at start, since the change
+ *              in a child process (src/worker/workflow-code.ts), before it in its own heap
+ *   cache-N    prebuilt, with WORKER_MAX_CACHED_WORKFLOWS=N instead of the default 50 (memory vs. replays)
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowsPath } from '../../src/worker/workflow-code';
-
-export const WORKER_VARIANTS = ['shared', 'per-workflow', 'at-start'] as const;
-export type WorkerVariant = (typeof WORKER_VARIANTS)[number];
+export const WORKER_VARIANTS = ['prebuilt', 'at-start', 'cache-N'] as const;
+export type WorkerVariant = string;
 
 export function checkVariants(names: string[]): WorkerVariant[] {
   for (const n of names)
-    if (!(WORKER_VARIANTS as readonly string[]).includes(n))
+    if (!['prebuilt', 'at-start'].includes(n) && !/^cache-\d+$/.test(n))
       throw new Error(`BENCH_PARKED_WORKERS: unknown variant ${n}; use ${WORKER_VARIANTS.join(', ')}`);
-  return names as WorkerVariant[];
+  return names;
 }
 
-let perWorkflow: Promise<string> | undefined;
-
-/** Extra worker environment of a variant (the bench passes its prebuilt shared bundle by default). */
-export async function variantEnv(v: WorkerVariant): Promise<Record<string, string>> {
+/** Extra worker environment of a variant (the bench passes its prebuilt bundle otherwise). */
+export function variantEnv(v: WorkerVariant): Record<string, string> {
   if (v === 'at-start') return { WORKER_WORKFLOW_BUNDLE: '' };
-  if (v === 'per-workflow') {
-    perWorkflow ??= bundleWorkflowCode({
-      workflowsPath: workflowsPath(),
-      logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} },
-    }).then(({ code }) => {
-      const file = join(mkdtempSync(join(tmpdir(), 'bench-bundle-')), 'per-workflow.js');
-      writeFileSync(file, code);
-      return file;
-    });
-    return { WORKER_WORKFLOW_BUNDLE: await perWorkflow };
-  }
-  return {};
+  const cache = /^cache-(\d+)$/.exec(v)?.[1];
+  return cache ? { WORKER_MAX_CACHED_WORKFLOWS: cache } : {};
 }

@@ -2,11 +2,11 @@
  * How the workflow code is bundled, the same for the Docker image's prebuilt bundle (bundle.ts), a worker
  * started without one, and the tests.
  *
- * Memory: with the reusable V8 context (the SDK default) every workflow in the worker's cache evaluates
- * its own copy of each module in the bundle, so module-level objects are paid once per cached workflow.
- * zod (about 40% of the bundle) and the pipeline and promotion schemas built from it at module load were
- * most of that. They hold no per-workflow state (src/domain is pure: eslint keeps Temporal, Node I/O and
- * anything else out of it), so they are preloaded once and shared by every workflow.
+ * No module is preloaded (bundlerOptions.preloadModules) although every cached workflow evaluates its own
+ * copy of zod and the schemas (about 1.1 MB of live heap per cached workflow, docs/benchmarks.md): the SDK
+ * deep-freezes preloaded modules, and zod writes to its objects after creation (members materialize on
+ * first use, `util.allowsEval` caches), so a shared zod fails in the workflow with "Cannot define property
+ * safeParse, object is not extensible". WORKER_MAX_CACHED_WORKFLOWS bounds that cost instead.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,21 +23,9 @@ export function workflowsPath(): string {
   throw new Error(`no workflow code in ${join(SRC, 'workflows')}; set WORKER_WORKFLOW_BUNDLE`);
 }
 
-/**
- * Modules evaluated once and shared by all workflows (bundlerOptions.preloadModules): the domain modules
- * the workflows import, with what they import in turn (only src/domain and zod; zod is not listed itself,
- * webpack drops a bare import of a package marked free of side effects). Never a module that keeps state
- * for one workflow or imports @temporalio/workflow.
- */
-export const SHARED_WORKFLOW_MODULES: readonly string[] = [
-  ...['pipeline', 'promotion', 'quarantine', 'scan-policy', 'failures', 'duration', 'image-ref'].map((m) =>
-    join(SRC, 'domain', m),
-  ),
-];
-
-/** Options for bundleWorkflowCode (and Worker.create's bundlerOptions). */
-export function workflowBundleOptions(): { workflowsPath: string; preloadModules: string[] } {
-  return { workflowsPath: workflowsPath(), preloadModules: [...SHARED_WORKFLOW_MODULES] };
+/** Options for bundleWorkflowCode. */
+export function workflowBundleOptions(): { workflowsPath: string } {
+  return { workflowsPath: workflowsPath() };
 }
 
 /**

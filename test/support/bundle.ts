@@ -6,16 +6,16 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowBundleOptions } from '../../src/worker/workflow-code';
+import { REPO_ROOT } from '../../dev/stack/config';
 
 let cached: Promise<string> | undefined;
 
 export function workflowBundle(): Promise<string> {
   cached ??= (async () => {
     const { code } = await bundleWorkflowCode({
-      ...workflowBundleOptions(),
+      workflowsPath: resolve(REPO_ROOT, 'src/workflows/index.ts'),
       logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} },
     });
     const file = join(mkdtempSync(join(tmpdir(), 'workflow-bundle-')), 'workflow-bundle.js');

@@ -16,7 +16,6 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { PromotionActivities, ScanSummary } from '../../src/activities/contract.js';
 import type { PipelineFile } from '../../src/domain/pipeline.js';
 import type { PromotionInput } from '../../src/domain/promotion.js';
-import { workflowBundleOptions } from '../../src/worker/workflow-code.js';
 import { PROMOTION_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
 import { statusQuery, type PromotionStatus } from '../../src/workflows/messages.js';
 import { PROMOTE_WORKFLOW_TYPE, promotionStartOptions } from '../../src/workflows/start.js';
@@ -41,12 +40,7 @@ export async function startTestEnv(): Promise<{
         searchAttributes: PROMOTION_SEARCH_ATTRIBUTES,
       },
     }),
-    // The worker's own bundle options: zod and the domain shared across workflows (workflow-code.ts).
-    bundleWorkflowCode({
-      ...workflowBundleOptions(),
-      workflowsPath: WORKFLOWS_PATH,
-      logger: new DefaultLogger('WARN'),
-    }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
   ]);
   return { env, bundle };
 }
