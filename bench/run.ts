@@ -1,23 +1,29 @@
 /**
  * `npm run bench`: four benchmarks measured side by side on a private local stack, written to
  * docs/benchmarks.md (machine, versions, date, one table per benchmark with its target verdict).
- * Not part of `npm test`. Overrides (quick run: BENCH_SIZES_MB=1,10 BENCH_RUNS=3 BENCH_PARKED=20 BENCH_ROUNDS=1,5):
+ * Not part of `npm test`. Overrides (quick run: BENCH_SIZES_MB=1,10 BENCH_RUNS=3 BENCH_PARKED=20,100 BENCH_DRAIN=20
+ * BENCH_ROUNDS=1,5):
  *   BENCH_SIZES_MB   image sizes for the copy benchmark (default 10,100,1024)
  *   BENCH_COPY_RUNS  copies per size and strategy, median reported (default and minimum 3)
  *   BENCH_RUNS       promotions for the orchestration-overhead median (default 5)
- *   BENCH_PARKED     promotions parked at the approval gate (default 200)
+ *   BENCH_PARKED     promotions parked at the approval gate, in steps, one worker (default 200,1000)
+ *   BENCH_DRAIN      of those, how many are approved at once for the drain (default 200)
+ *   BENCH_PARKED_WORKERS  worker variants measured one after the other in the parked section, each with
+ *                    its own worker (default prebuilt; also at-start; see bench/lib/variants.ts)
+ *   BENCH_HEAP_SNAPSHOTS  directory: heap snapshots of the parked worker at each step (default none)
+ *   BENCH_PORT_OFFSET     moves the stack's ports (default TEST_PORT_OFFSET, else 0)
  *   BENCH_ROUNDS     scan poll rounds for the history benchmark (default 1,10,100)
  *   BENCH_SECTIONS   which to run: copy,overhead,parked,history,cluster (default all)
  *   BENCH_CLUSTER_*  the cluster section (Temporal on PostgreSQL, its own stack): bench/lib/cluster.ts
  *   BENCH_STACK_DIR  stack data directory (default .data/bench-stack; ports 3723x), BENCH_KEEP_STACK=1 keeps it up
  *   BENCH_OUT        output file (default docs/benchmarks.md)
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { REPO_ROOT, stackConfig } from '../dev/stack/config';
+import { paths, REPO_ROOT, stackConfig } from '../dev/stack/config';
+import { readPid } from '../dev/stack/processes';
 import { stackDown, stackUp } from '../dev/stack/stack';
 import { buildActivities } from '../src/activities/index';
 import { loadWorkerConfig } from '../src/worker/config';
@@ -25,48 +31,40 @@ import { createPromoterRobot, workerCredentials } from '../test/support/accounts
 import { workflowBundle } from '../test/support/bundle';
 import { childEnv, testEnv } from '../test/support/env';
 import { ImagePusher } from '../test/support/images';
-import { approve, awaitingApproval, stackPipeline, startPromotion, status } from '../test/support/promotions';
+import { stackPipeline, startPromotion } from '../test/support/promotions';
 import { bytesThrough, SimControl } from '../test/support/sim';
-import { connectClient, eventually, historyEvents } from '../test/support/temporal';
+import { connectClient, historyEvents } from '../test/support/temporal';
 import { WorkerProcess } from '../test/support/worker-process';
 import { clusterBench, clusterOptions } from './lib/cluster';
 import { mb, median, render, secs, verdict, type Section } from './lib/report';
+import { checkVariants, variantEnv } from './lib/variants';
+import { measureParked, parkedSection, type ParkedContext, type ParkedResult } from './parked';
 
 const list = (v: string | undefined, d: number[]) => (v ? v.split(',').map(Number) : d);
 const OPTS = {
   BENCH_SIZES_MB: list(process.env.BENCH_SIZES_MB, [10, 100, 1024]),
   BENCH_RUNS: Number(process.env.BENCH_RUNS ?? 5),
   BENCH_COPY_RUNS: Math.max(3, Number(process.env.BENCH_COPY_RUNS ?? 3)),
-  BENCH_PARKED: Number(process.env.BENCH_PARKED ?? 200),
+  BENCH_PARKED: list(process.env.BENCH_PARKED, [200, 1000]),
+  BENCH_DRAIN: Number(process.env.BENCH_DRAIN ?? 200),
+  BENCH_PARKED_WORKERS: checkVariants((process.env.BENCH_PARKED_WORKERS ?? 'prebuilt').split(',')),
   BENCH_ROUNDS: list(process.env.BENCH_ROUNDS, [1, 10, 100]),
   BENCH_SECTIONS: (process.env.BENCH_SECTIONS ?? 'copy,overhead,parked,history,cluster').split(','),
 };
 const log = (s: string) => console.error(`bench: ${s}`);
-
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-/**
- * CPU seconds of a process (utime + stime) and of its children that it has waited for (cutime + cstime),
- * from /proc/<pid>/stat: the worker reaps every cosign, skopeo and git it runs, so their CPU shows there.
- */
-function cpuSeconds(pid: number): { self: number; children: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat
-    .slice(stat.lastIndexOf(')') + 2)
-    .split(' ')
-    .map(Number); // f[0] is field 3 (state)
-  return { self: (f[11]! + f[12]!) / CLK_TCK, children: (f[13]! + f[14]!) / CLK_TCK };
-}
+/** Moves the bench stack's ports, like scripts/test.sh, so two checkouts can run it side by side. */
+const PORT_OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? process.env.TEST_PORT_OFFSET ?? 0);
 
 async function main(): Promise<void> {
   const t0 = Date.now();
   const config = stackConfig({
     ...process.env,
     STACK_DIR: process.env.BENCH_STACK_DIR ?? '.data/bench-stack',
-    STACK_TEMPORAL_PORT: '37233',
-    STACK_TEMPORAL_UI_PORT: '38233',
-    STACK_REGISTRY_PORT: '35001',
-    STACK_HARBOR_PORT: '38080',
-    STACK_METRICS_PORT: '39464',
+    STACK_TEMPORAL_PORT: String(37233 + PORT_OFFSET),
+    STACK_TEMPORAL_UI_PORT: String(38233 + PORT_OFFSET),
+    STACK_REGISTRY_PORT: String(35001 + PORT_OFFSET),
+    STACK_HARBOR_PORT: String(38080 + PORT_OFFSET),
+    STACK_METRICS_PORT: String(39464 + PORT_OFFSET),
   });
   await stackUp({ config, say: log });
   const env = testEnv(config, false); // the bench stack's values, whatever the shell exported
@@ -111,6 +109,8 @@ async function main(): Promise<void> {
         ...OPTS,
         BENCH_SIZES_MB: OPTS.BENCH_SIZES_MB.join(','),
         BENCH_ROUNDS: OPTS.BENCH_ROUNDS.join(','),
+        BENCH_PARKED: OPTS.BENCH_PARKED.join(','),
+        BENCH_PARKED_WORKERS: OPTS.BENCH_PARKED_WORKERS.join(','),
         BENCH_SECTIONS: OPTS.BENCH_SECTIONS.join(','),
       } as never,
       (Date.now() - t0) / 1000,
@@ -228,10 +228,6 @@ async function main(): Promise<void> {
     return w;
   }
 
-  async function eventsOf(workflowId: string) {
-    return (await historyEvents(client.workflow.getHandle(workflowId))).length;
-  }
-
   async function overheadBench(): Promise<Section> {
     await sim.setScanDuration(0);
     const w = await worker('overhead');
@@ -288,103 +284,27 @@ async function main(): Promise<void> {
   }
 
   async function parkedBench(): Promise<Section> {
-    await sim.setScanDuration(0);
-    const n = OPTS.BENCH_PARKED;
-    const repo = `bench-parked-${RUN}`;
-    const img = await pusher.push('platform-dev', repo, 't0');
-    for (let i = 1; i < n; i++) await pusher.addTag('platform-dev', repo, img.digest, `t${i}`);
-    const w = await worker('parked', { WORKER_MAX_CONCURRENT_ACTIVITIES: '16' });
-    try {
-      // The same worker before any promotion: what parking adds is the difference.
-      await new Promise((r) => setTimeout(r, 3_000));
-      const idleRss = w.rssBytes();
-      const pipeline = stackPipeline({
-        registry: host,
-        approvalInto: ['staging'],
-        stagingOnly: true,
-        pollInterval: '1s',
-      });
-      const t = Date.now();
-      const handles = await Promise.all(
-        Array.from({ length: n }, (_, i) =>
-          startPromotion(client, w.taskQueue, { pipeline, repository: repo, reference: `t${i}` }),
-        ),
+    const servers = ['temporal', 'harbor-sim'].flatMap((name) => {
+      const rec = readPid(paths(config).pids, name);
+      return rec ? [{ name, pid: rec.pid }] : [];
+    });
+    const ctx: ParkedContext = { client, sim, pusher, host, run: RUN, log, worker, servers };
+    const results: ParkedResult[] = [];
+    for (const v of OPTS.BENCH_PARKED_WORKERS)
+      results.push(
+        await measureParked(ctx, {
+          sizes: OPTS.BENCH_PARKED,
+          drain: OPTS.BENCH_DRAIN,
+          label: v,
+          workerEnv: variantEnv(v),
+          ...(process.env.BENCH_HEAP_SNAPSHOTS && { snapshotDir: process.env.BENCH_HEAP_SNAPSHOTS }),
+        }),
       );
-      let parked = 0;
-      await eventually(
-        `${n} promotions parked`,
-        async () => {
-          parked = (
-            await Promise.all(handles.map((h) => status(h).then(awaitingApproval('staging'), () => false)))
-          ).filter(Boolean).length;
-          return parked === n;
-        },
-        30 * 60_000,
-        2_000,
-      );
-      const parkMs = Date.now() - t;
-      await new Promise((r) => setTimeout(r, 5_000));
-      const rss = w.rssBytes();
-      const cpu0 = cpuSeconds(w.pid!);
-      const t2 = Date.now();
-      await Promise.all(handles.map((h) => approve(h, 'staging', 'alice')));
-      await Promise.all(handles.map((h) => h.result()));
-      const drainMs = Date.now() - t2;
-      const cpu1 = cpuSeconds(w.pid!);
-      const drainCpu = { self: cpu1.self - cpu0.self, children: cpu1.children - cpu0.children };
-      const cpuShare = (drainCpu.self + drainCpu.children) / ((drainMs / 1000) * cpus().length);
-      const events = await eventsOf(handles[0]!.workflowId);
-      return {
-        title: `${n} concurrent promotions parked at the approval gate`,
-        method: `${n} promotions of one image (${n} tags on one digest) dev → staging with an approval gate into staging, one worker process (maxConcurrentActivities 16). RSS of the worker process (VmRSS) once all are parked; drain = time from approving all (${n} updates in parallel) until every promotion completed.`,
-        tables: [
-          {
-            head: [
-              'promotions',
-              'time to park all s',
-              'worker RSS idle MB',
-              'worker RSS parked MB',
-              'drain s',
-              'drain CPU s: worker',
-              'drain CPU s: its child processes',
-              'history events (first)',
-            ],
-            rows: [
-              [
-                n,
-                secs(parkMs),
-                mb(idleRss),
-                mb(rss),
-                secs(drainMs),
-                drainCpu.self.toFixed(2),
-                drainCpu.children.toFixed(2),
-                events,
-              ],
-            ],
-          },
-        ],
-        verdicts: [
-          verdict(
-            rss < 300 * 2 ** 20,
-            '< 300 MB worker RSS',
-            `${mb(rss)} MB`,
-            `measured: the idle worker is ${mb(idleRss)} MB and the ${n} parked promotions add ${mb(rss - idleRss)} MB. Not measured (a hypothesis): that the addition is mostly garbage from their activity work (Harbor calls, cosign and skopeo output) that V8 has not yet collected; the workflow cache holds at most 50 (WORKER_MAX_CACHED_WORKFLOWS). A heap measurement with --expose-gc before and after a forced collection would settle it`,
-          ),
-          verdict(
-            drainMs < 60_000,
-            'drained < 60 s',
-            `${secs(drainMs)} s`,
-            `measured: during the drain the worker used ${drainCpu.self.toFixed(1)} CPU s and its child processes (cosign, skopeo, git; CPU of reaped children from /proc/<pid>/stat) ${drainCpu.children.toFixed(1)} CPU s, ${(cpuShare * 100).toFixed(0)}% of the ${cpus().length} cores over the drain. Each promotion still runs two cosign processes after the gate (the staging check and the final proof)`,
-          ),
-        ],
-      };
-    } finally {
-      await w.stop();
-    }
+    return parkedSection(results);
   }
 
   async function historyBench(): Promise<Section> {
-    const poll = 200;
+    const poll = 1_000; // the shortest poll interval a pipeline accepts
     const w = await worker('history');
     const rows: (string | number)[][] = [];
     const counts: number[] = [];

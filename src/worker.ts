@@ -5,7 +5,7 @@
  *
  * Exit codes: 0 clean shutdown, 1 crashed, 2 configuration wrong, 3 Temporal or Harbor unreachable.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
@@ -18,15 +18,7 @@ import { ConfigError, loadWorkerConfig, type WorkerConfig } from './worker/confi
 import { createLogger } from './worker/logging.js';
 import { checkHarbor, StartupError } from './worker/preflight.js';
 import { installRuntime } from './worker/telemetry.js';
-
-/** src/workflows through tsx (development) or the compiled .js next to this file. */
-function workflowsPath(): string {
-  for (const name of ['index.ts', 'index.js']) {
-    const p = join(__dirname, 'workflows', name);
-    if (existsSync(p)) return p;
-  }
-  throw new StartupError(`no workflow code next to ${__dirname}; set WORKER_WORKFLOW_BUNDLE`, 2);
-}
+import { bundleInChildProcess } from './worker/workflow-code.js';
 
 /** Core's connection errors are Rust debug strings; name the cause in a few words. */
 function connectReason(err: unknown): string {
@@ -80,6 +72,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   }
 
   let nativeConnection: NativeConnection | undefined;
+  let ownBundle: string | undefined;
   try {
     if (cfg.preflight) {
       const h = await checkHarbor(
@@ -101,14 +94,20 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
         3,
       );
     }
+    // Without a prebuilt bundle, one is built now in a child process, never in the worker's own heap.
+    let workflowBundle = cfg.workflowBundle;
+    if (!workflowBundle) {
+      workflowBundle = ownBundle = join(cfg.activities.workDir, `workflow-bundle-${process.pid}.js`);
+      const t = Date.now();
+      await bundleInChildProcess(workflowBundle); // a failure ends the start: 'worker failed: …', exit 1
+      log.info('workflow code bundled', { file: workflowBundle, ms: Date.now() - t });
+    }
     const worker = await Worker.create({
       connection: nativeConnection,
       namespace: cfg.temporal.namespace,
       taskQueue: cfg.temporal.taskQueue,
       identity: cfg.identity ?? `harbor-promote-worker:${process.pid}@${hostname()}`,
-      ...(cfg.workflowBundle
-        ? { workflowBundle: { codePath: cfg.workflowBundle } }
-        : { workflowsPath: workflowsPath() }),
+      workflowBundle: { codePath: workflowBundle },
       activities: { ...activities, ...doctor },
       maxConcurrentActivityTaskExecutions: cfg.maxConcurrentActivities,
       // Parked promotions wait for days; keeping all of them in memory costs RSS for nothing.
@@ -162,6 +161,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   } finally {
     await nativeConnection?.close().catch(() => undefined);
     await harbor.close().catch(() => undefined);
+    if (ownBundle) rmSync(ownBundle, { force: true });
   }
 }
 

@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures.js';
 import { HarborHttpError, HarborNetworkError, HarborResponseError } from '../harbor/errors.js';
 import { SpawnError } from './process.js';
+import { scanStillRunning } from './tool-output.js';
 
 /** Retryable failure type for transient outside problems (not in NON_RETRYABLE_FAILURE_TYPES). */
 export const TRANSIENT = 'Transient';
@@ -90,6 +91,10 @@ export function toFailure(err: unknown, fc: FailureContext, username?: string): 
         `${fc.action}: ${fc.subject ?? 'the artifact'} was not found. ${harbor}`,
       );
     case 412:
+      // A scan still running (e.g. the rescan another copy of the same digest started) blocks pulls only
+      // until it ends: worth a retry, not a quarantine.
+      if (err.ctx.api === 'registry' && scanStillRunning(err.harborMessage ?? ''))
+        return retryable(`${fc.action}: waiting for the vulnerability scan to finish: ${err.harborMessage}`);
       if (err.ctx.api === 'registry') {
         return nonRetryable(
           FailureType.Quarantined,

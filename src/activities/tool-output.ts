@@ -43,6 +43,9 @@ export interface OutputPattern {
 /** Harbor's "scan still running" block (prevent_vul): the message quotes the status (skopeo's logrus escapes the quotes). */
 const SCAN_RUNNING = /\\?"(?:Pending|Scheduled|Running)\\?" status of vulnerability scanning/;
 
+/** Harbor's 412 says the pull is blocked only until a scan that is still running ends (prevent_vul). */
+export const scanStillRunning = (harborMessage: string) => SCAN_RUNNING.test(harborMessage);
+
 /**
  * Order matters: the first match wins, so the more specific kinds come first (a pending scan is also a
  * policy violation; a policy violation's message may mention denial).

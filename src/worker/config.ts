@@ -57,7 +57,7 @@ export const WORKER_ENV = {
     'workflows kept in memory (default 50); a parked promotion beyond it is replayed from history when it wakes',
   WORKER_IDENTITY: 'worker identity shown in Temporal (default pid@hostname)',
   WORKER_WORKFLOW_BUNDLE:
-    'prebuilt workflow bundle (Dockerfile builds one); unset: bundle src/workflows at start',
+    'prebuilt workflow bundle (Dockerfile builds one); unset: bundle src/workflows at start, in a child process',
   WORKER_PREFLIGHT: '0 to skip the start-up checks of Temporal, Harbor and the tools (default 1)',
 } as const;
 

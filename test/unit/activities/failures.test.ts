@@ -47,6 +47,14 @@ describe('toFailure', () => {
     assert.ok(f.message.includes(msg));
   });
 
+  it('412 on /v2 while a scan is still running → retryable (the block ends with the scan)', () => {
+    const msg =
+      'current image with "Running" status of vulnerability scanning cannot be pulled due to configured policy in \'Prevent images with vulnerability severity of "High" or higher from running.\'';
+    const f = map(412, JSON.stringify({ errors: [{ code: 'PROJECTPOLICYVIOLATION', message: msg }] }), reg);
+    assert.equal(f.nonRetryable, false);
+    assert.match(f.message, /waiting for the vulnerability scan to finish/);
+  });
+
   it('401 → PermissionDenied; on /v2 it names the project too', () => {
     assert.equal(map(401).type, FailureType.PermissionDenied);
     assert.match(map(401, '', reg).message, /platform-staging/);
