@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   canonicalJson,
   canonicalPipeline,
@@ -46,6 +47,9 @@ import { withPrivateDir } from './secrets.js';
 import { attestationTag, signatureTag } from './signature.js';
 import { toolOutputSays } from './tool-output.js';
 import { checkArtifact } from './validate.js';
+
+/** Tries of one `cosign attest` run within an activity attempt (transient registry failures only). */
+const ATTEST_TRIES = 4;
 
 export const ATTESTED_TYPES = [VSA_PREDICATE_TYPE, RECORD_PREDICATE_TYPE] as const;
 
@@ -95,6 +99,8 @@ export function attestActivities(d: Deps) {
   const { cfg } = d;
   const { prepare, run, publicKey } = cosignTools(d);
   const signal = () => currentContext()?.cancellationSignal;
+  /** A short wait that a cancelled activity ends at once (the activity context's sleep when there is one). */
+  const pause = (ms: number) => currentContext()?.sleep(ms) ?? delay(ms);
 
   /** The `.sig` manifest's digest in this project (what the signature gate verified), if there is one. */
   async function signatureInput(a: ArtifactRef, registry: string): Promise<ResourceDescriptor[]> {
@@ -157,16 +163,22 @@ export function attestActivities(d: Deps) {
           type,
           plainHttp: cfg.plainHttp,
         });
-        const r = await run(dir, args, 'cosign attest', p.env);
-        if (r.code === 0) continue;
-        const err = new ToolError('cosign', r, `cosign attest --type ${type} ${ref}`);
-        throwIfBlocked(r, `cosign attest ${ref}`);
-        if (toolOutputSays('cosign', 'denied', r.stderr))
-          throw nonRetryable(
-            FailureType.PermissionDenied,
-            `${err.message}\nThe Harbor account '${cfg.harborUsername}' needs the Developer role (robot permission repository:push) on project '${a.project}' to push attestations.`,
-          );
-        throw retryable(err.message);
+        // cosign does not retry its ~15 registry requests, so one 5xx fails the run. A few quick tries
+        // here keep the predicate already attested (--replace makes a repeat harmless) instead of
+        // starting both over on the next activity attempt.
+        for (let attempt = 1; ; attempt++) {
+          const r = await run(dir, args, 'cosign attest', p.env);
+          if (r.code === 0) break;
+          const err = new ToolError('cosign', r, `cosign attest --type ${type} ${ref}`);
+          throwIfBlocked(r, `cosign attest ${ref}`);
+          if (toolOutputSays('cosign', 'denied', r.stderr))
+            throw nonRetryable(
+              FailureType.PermissionDenied,
+              `${err.message}\nThe Harbor account '${cfg.harborUsername}' needs the Developer role (robot permission repository:push) on project '${a.project}' to push attestations.`,
+            );
+          if (attempt >= ATTEST_TRIES) throw retryable(err.message);
+          await pause(500 * 2 ** (attempt - 1));
+        }
       }
     });
     // The `.att`'s digest from the REST API (not policy-checked). Harbor files the `.att` as a plain image

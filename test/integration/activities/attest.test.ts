@@ -225,6 +225,30 @@ describe('attestEnvironment', () => {
     });
   });
 
+  it('a 5xx during a cosign attest run is retried within the attempt: one attempt, one of each', async () => {
+    const img = await ci.image(`${DEV}/${repo}`, 'flaky');
+    await api.copyArtifact(STAGING, repo, `${DEV}/${repo}@${img.digest}`);
+    await sim.completeScans();
+    const a = { project: STAGING, repository: repo, digest: img.digest };
+    await activity(acts.signImage, { artifact: a });
+    // The first blob upload of each run fails once: cosign does not retry it, the activity does.
+    await sim.resetCounters();
+    await sim.faults({
+      v2: { status: 503, errorRate: 0, failNext: 2, methods: ['POST'], pathIncludes: '/blobs/uploads/' },
+    });
+    try {
+      await activity(acts.attestEnvironment, { artifact: a, pipeline, evidence: evidence(a.digest) });
+      const counters = await sim.counters();
+      assert.equal(counters.v2?.injected, 2, 'both injected 503s were answered');
+    } finally {
+      await sim.clearFaults();
+    }
+    assert.deepEqual(await countAttestations(registry, a, { signer: true }), {
+      [VSA_PREDICATE_TYPE]: 1,
+      [RECORD_PREDICATE_TYPE]: 1,
+    });
+  });
+
   it('the final proof names a project without attestations', async () => {
     const dev = { ...attested, project: DEV };
     await assert.rejects(

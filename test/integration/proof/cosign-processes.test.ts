@@ -61,7 +61,7 @@ after(async () => {
 });
 
 describe('cosign processes of a promotion', { timeout: 4 * 60_000 }, () => {
-  it('cosign runs only to sign; no cosign process checks a signature', async () => {
+  it('cosign runs only to sign and attest; no cosign process checks a signature or an attestation', async () => {
     const service = 'cosign-procs';
     const tag = `r-${RUN}`;
     await new ImagePusher(env).push('platform-dev', service, tag);
@@ -80,11 +80,14 @@ describe('cosign processes of a promotion', { timeout: 4 * 60_000 }, () => {
     const all = [...sampler.seen.values()];
     const cosign = all.filter((c) => /(^|\/)cosign /.test(c));
     const signs = cosign.filter((c) => / sign /.test(` ${c} `));
-    const checks = cosign.filter((c) => !/ sign /.test(` ${c} `));
+    // attestEnvironment writes the VSA and the promotion record in each destination (cosign attest).
+    const attests = cosign.filter((c) => / attest /.test(` ${c} `));
+    const checks = cosign.filter((c) => !/ (sign|attest) /.test(` ${c} `));
     console.log(
-      `# ${sampler.samples} samples, ${all.length} child processes, cosign: ${signs.length} sign, ${checks.length} other`,
+      `# ${sampler.samples} samples, ${all.length} child processes, cosign: ${signs.length} sign, ${attests.length} attest, ${checks.length} other`,
     );
     assert.ok(signs.length >= 1, `the sampler saw cosign sign (saw: ${all.join(' | ')})`);
-    assert.deepEqual(checks, [], 'no cosign process other than sign');
+    assert.ok(attests.length >= 1, `the sampler saw cosign attest (saw: ${all.join(' | ')})`);
+    assert.deepEqual(checks, [], 'no cosign process other than sign and attest');
   });
 });
