@@ -163,9 +163,9 @@ export function attestActivities(d: Deps) {
           type,
           plainHttp: cfg.plainHttp,
         });
-        // cosign does not retry its ~15 registry requests, so one 5xx fails the run. A few quick tries
-        // here keep the predicate already attested (--replace makes a repeat harmless) instead of
-        // starting both over on the next activity attempt.
+        // A run makes about a dozen registry requests; cosign (go-containerregistry) tries each 3 times,
+        // then the whole run fails. A few quick tries here keep the predicate already attested (--replace
+        // makes a repeat harmless) instead of starting both over on the next activity attempt.
         for (let attempt = 1; ; attempt++) {
           const r = await run(dir, args, 'cosign attest', p.env);
           if (r.code === 0) break;

@@ -334,9 +334,10 @@ describe(
       const worker = newWorker('chaos-faults');
       await worker.start(client);
       const rule = { errorRate: 0.3, status: 503, latencyMs: 200 };
-      // The registry side at 10%: one `cosign attest` run makes about a dozen registry requests and retries
-      // none, so at 30% a run almost never completes (0.7^12 ≈ 1%; the activity tries each run 4 times);
-      // at 10% about a quarter of runs do. Signing and the attestations still meet a 5xx on most promotions.
+      // The registry side at 10%: a promotion now runs `cosign attest` twice per destination, each run about a
+      // dozen registry requests with 200 ms latency; at 30% (with go-containerregistry's 3 tries per request
+      // and the activity's 4 tries per run) the batch did not finish in 8 minutes. Signing and the
+      // attestations still meet injected 5xx answers on most promotions.
       const registryRule = { ...rule, errorRate: 0.1 };
       await sim.setFaults({ api: rule, v2: registryRule, copy: rule, scan: rule, token: registryRule });
       try {

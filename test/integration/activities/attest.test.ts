@@ -231,15 +231,16 @@ describe('attestEnvironment', () => {
     await sim.completeScans();
     const a = { project: STAGING, repository: repo, digest: img.digest };
     await activity(acts.signImage, { artifact: a });
-    // The first blob upload of each run fails once: cosign does not retry it, the activity does.
+    // Six blob-upload POSTs fail: go-containerregistry tries each upload 3 times (two uploads run side by
+    // side), so the first cosign run fails, and the activity runs it again with the faults used up.
     await sim.resetCounters();
     await sim.faults({
-      v2: { status: 503, errorRate: 0, failNext: 2, methods: ['POST'], pathIncludes: '/blobs/uploads/' },
+      v2: { status: 503, errorRate: 0, failNext: 6, methods: ['POST'], pathIncludes: '/blobs/uploads/' },
     });
     try {
       await activity(acts.attestEnvironment, { artifact: a, pipeline, evidence: evidence(a.digest) });
       const counters = await sim.counters();
-      assert.equal(counters.v2?.injected, 2, 'both injected 503s were answered');
+      assert.equal(counters.v2?.injected, 6, 'all six injected 503s were answered');
     } finally {
       await sim.clearFaults();
     }
