@@ -5,7 +5,7 @@
  * after a crash that pushed finds it current). A non-fast-forward push is retried on the fresh remote head.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import { FailureType } from '../domain/failures.js';
 import type {
@@ -77,6 +77,12 @@ export function gitopsActivities(d: Deps) {
 
   /** Bring the clone to exactly the remote branch head, discarding anything a crashed run left behind. */
   async function sync(): Promise<void> {
+    // A clone left by an earlier process with the same pid may track another repository: start afresh.
+    if (existsSync(join(repoDir, '.git'))) {
+      const origin = await git(['remote', 'get-url', 'origin'], repoDir, false);
+      if (origin.code !== 0 || origin.stdout.trim() !== cfg.gitopsRepoUrl)
+        await rm(repoDir, { recursive: true, force: true });
+    }
     if (!existsSync(join(repoDir, '.git'))) {
       await mkdir(cfg.workDir, { recursive: true });
       await git(['clone', '--quiet', '--branch', cfg.gitopsBranch, cfg.gitopsRepoUrl, repoDir], cfg.workDir);

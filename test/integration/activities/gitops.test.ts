@@ -109,6 +109,19 @@ describe('updateOverlay', () => {
     assert.equal(git(bare, 'show', 'main:README.md'), 'hello');
   });
 
+  it('a clone left by an earlier process with the same pid, of another repository, is replaced', async () => {
+    // Found in CI: worker pids repeat, the default work directory is shared, and the stale clone's origin
+    // (another run's repository, since deleted) made every fetch fail until the promotion timed out.
+    const workDir = mkdtempSync(join(tmpdir(), 'hp-gitops-work-'));
+    const stale = join(workDir, `gitops-${process.pid}`);
+    git(workDir, 'clone', '--quiet', bare, stale);
+    git(stale, 'remote', 'set-url', 'origin', join(workDir, 'gone.git'));
+    const acts = createActivities(offlineConfig({ gitopsRepoUrl: bare, workDir }));
+    const r = await activity(acts.updateOverlay, { ...input, digest: 'sha256:' + '3'.repeat(64) });
+    assert.equal(r.changed, true);
+    assert.equal(git(stale, 'remote', 'get-url', 'origin'), bare);
+  });
+
   it('a missing overlay file is InvalidInput', async () => {
     const acts = createActivities(offlineConfig({ gitopsRepoUrl: bare }));
     await assert.rejects(
