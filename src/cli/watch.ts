@@ -9,6 +9,7 @@ import {
 import type { PromotionRecord } from '../domain/promotion.js';
 import { statusQuery, type PromotionStatus } from '../workflows/messages.js';
 import { CliError } from './errors.js';
+import type { CommandContext, Session } from './session.js';
 import { ExitCode } from './exit-codes.js';
 import { renderStatus, retryingActivities, statusLine } from './render.js';
 
@@ -172,4 +173,34 @@ export async function watchPromotion(
     }
     await sleep(interval);
   }
+}
+
+/**
+ * What `start` and `rollback` do once the workflow is started (or found running): say so (or print
+ * `json` when not waiting), then with `wait` follow it and exit with its outcome.
+ */
+export async function reportStarted(
+  ctx: CommandContext,
+  s: Session,
+  client: Client,
+  handle: WorkflowHandle,
+  o: { running: boolean; summary: string; url: string; wait: boolean; json: Record<string, unknown> },
+): Promise<void> {
+  if (s.json && !o.wait) s.printJson({ ...o.json, started: !o.running, url: o.url });
+  else if (!s.json)
+    s.print([
+      o.running
+        ? `already running: ${handle.workflowId} (${o.summary}); not started twice`
+        : `started ${handle.workflowId}: ${o.summary}`,
+      `  UI:    ${o.url}`,
+      `  watch: harbor-promote watch ${handle.workflowId}`,
+    ]);
+  if (!o.wait) return;
+  const outcome = await watchPromotion(client, handle, ctx.io, {
+    json: s.json,
+    url: o.url,
+    taskQueue: s.settings.taskQueue,
+  });
+  s.printOutcome(outcome, handle.workflowId);
+  ctx.exit(outcome.exitCode);
 }

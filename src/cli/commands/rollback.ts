@@ -23,7 +23,7 @@ import { usage } from '../errors.js';
 import { EnvFlag, parseOptions } from '../options.js';
 import type { CommandContext } from '../session.js';
 import { readPipelineFile } from '../start.js';
-import { watchPromotion } from '../watch.js';
+import { reportStarted } from '../watch.js';
 
 // Key order is the order problems are reported in.
 const Options = z
@@ -159,23 +159,12 @@ export function registerRollback(program: Command, ctx: CommandContext): void {
             taskQueue: s.settings.taskQueue,
             ...options,
           });
-      if (s.json && !o.wait) s.printJson({ ...plan, started: !running, url });
-      else if (!s.json)
-        s.print([
-          running
-            ? `already running: ${handle.workflowId} (${plan.summary}); not started twice`
-            : `started ${handle.workflowId}: ${plan.summary}`,
-          `  UI:    ${url}`,
-          `  watch: harbor-promote watch ${handle.workflowId}`,
-        ]);
-      if (o.wait) {
-        const outcome = await watchPromotion(client, handle, ctx.io, {
-          json: s.json,
-          url,
-          taskQueue: s.settings.taskQueue,
-        });
-        s.printOutcome(outcome, handle.workflowId);
-        ctx.exit(outcome.exitCode);
-      }
+      await reportStarted(ctx, s, client, handle, {
+        running,
+        summary: plan.summary,
+        url,
+        wait: Boolean(o.wait),
+        json: plan,
+      });
     });
 }

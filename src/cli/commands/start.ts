@@ -6,7 +6,7 @@ import { workflowUrl } from '../connection.js';
 import { parseOptions } from '../options.js';
 import type { CommandContext } from '../session.js';
 import { prepareStart } from '../start.js';
-import { watchPromotion } from '../watch.js';
+import { reportStarted } from '../watch.js';
 import { startChecks } from './doctor.js';
 
 // The image, the pipeline and --to are checked by prepareStart (they need the pipeline file).
@@ -83,24 +83,12 @@ export function registerStart(program: Command, ctx: CommandContext): void {
             taskQueue: settings.taskQueue,
             ...prepared.options,
           });
-      if (s.json && !o.wait)
-        s.printJson({ workflowId: handle.workflowId, started: !running, summary: prepared.summary, url });
-      else if (!s.json)
-        s.print([
-          running
-            ? `already running: ${handle.workflowId} (${prepared.summary}); not started twice`
-            : `started ${handle.workflowId}: ${prepared.summary}`,
-          `  UI:    ${url}`,
-          `  watch: harbor-promote watch ${handle.workflowId}`,
-        ]);
-      if (o.wait) {
-        const outcome = await watchPromotion(client, handle, ctx.io, {
-          json: s.json,
-          url,
-          taskQueue: settings.taskQueue,
-        });
-        s.printOutcome(outcome, handle.workflowId);
-        ctx.exit(outcome.exitCode);
-      }
+      await reportStarted(ctx, s, client, handle, {
+        running,
+        summary: prepared.summary,
+        url,
+        wait: Boolean(o.wait),
+        json: { workflowId: handle.workflowId, summary: prepared.summary },
+      });
     });
 }
