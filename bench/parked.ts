@@ -21,6 +21,7 @@ import type { SimControl } from '../test/support/sim';
 import { eventually, historyEvents, sleep } from '../test/support/temporal';
 import type { WorkerProcess } from '../test/support/worker-process';
 import { mb, secs, verdict, type Section } from './lib/report';
+import { afterGateTimeline, describeTimeline, meanTimeline, type Timeline } from './lib/timeline';
 
 export interface ParkedContext {
   client: Client;
@@ -127,6 +128,8 @@ export interface ParkedResult {
     activities: Record<string, number>;
     attempts: number;
     events: number;
+    /** Where a sampled promotion's time went after its approval (mean). */
+    timeline: Timeline;
   };
 }
 
@@ -134,11 +137,11 @@ export async function measureParked(ctx: ParkedContext, o: ParkedOptions): Promi
   const { client, sim, pusher, host, log } = ctx;
   await sim.setScanDuration(0);
   const sizes = [...o.sizes].sort((a, b) => a - b);
-  const max = sizes[sizes.length - 1]!;
   const label = o.label ?? 'worker';
-  const repo = `bench-parked-${label.replace(/[^a-z0-9]+/g, '-')}-${ctx.run}`;
-  const img = await pusher.push('platform-dev', repo, 't0');
-  for (let i = 1; i < max; i++) await pusher.addTag('platform-dev', repo, img.digest, `t${i}`);
+  // One repository per promotion, as for as many services: promotions of one repository into one
+  // environment take turns at its lock (concurrency: supersede), which would measure the lock, not the drain.
+  const repoBase = `bench-parked-${label.replace(/[^a-z0-9]+/g, '-')}-${ctx.run}`;
+  const repoOf = (i: number) => `${repoBase}-${i}`;
   const probeFile = join(mkdtempSync(join(tmpdir(), 'bench-heap-')), 'samples.jsonl');
   const w = await ctx.worker(`parked-${label}`, {
     WORKER_MAX_CONCURRENT_ACTIVITIES: '16',
@@ -164,14 +167,17 @@ export async function measureParked(ctx: ParkedContext, o: ParkedOptions): Promi
       const t = Date.now();
       const from = handles.length;
       // Started in batches: a thousand starts at once only measure the client's connection.
-      for (let i = from; i < size; i += 50)
+      for (let i = from; i < size; i += 50) {
+        const batch = Array.from({ length: Math.min(50, size - i) }, (_, k) => i + k);
+        await Promise.all(batch.map((n) => pusher.push('platform-dev', repoOf(n), 'v1')));
         handles.push(
           ...(await Promise.all(
-            Array.from({ length: Math.min(50, size - i) }, (_, k) =>
-              startPromotion(client, w.taskQueue, { pipeline, repository: repo, reference: `t${i + k}` }),
+            batch.map((n) =>
+              startPromotion(client, w.taskQueue, { pipeline, repository: repoOf(n), reference: 'v1' }),
             ),
           )),
         );
+      }
       // Counted through visibility (the PromotionStage search attribute), not a status query per
       // promotion: a query replays every evicted workflow and would measure the poll, not the parking.
       const query = `TaskQueue = '${w.taskQueue}' AND PromotionStage = 'awaiting-approval'`;
@@ -213,7 +219,7 @@ export async function measureParked(ctx: ParkedContext, o: ParkedOptions): Promi
     const harborRequests = Object.values(await sim.counters()).reduce((n, c) => n + (c?.requests ?? 0), 0);
     log(`drain ${label}: ${drained.length} in ${secs(ms)} s`);
     const after = await activitiesAfterGate(
-      drained.filter((_, i) => ends[i]!.status === 'fulfilled').slice(0, 5),
+      drained.filter((_, i) => ends[i]!.status === 'fulfilled').slice(0, 10),
     );
     return {
       label,
@@ -268,9 +274,11 @@ async function activitiesAfterGate(sample: PromotionHandle[]) {
   const activities: Record<string, number> = {};
   let attempts = 0;
   let events = 0;
+  const timelines: Timeline[] = [];
   for (const h of sample) {
     const ev = await historyEvents(h);
     events += ev.length;
+    timelines.push(afterGateTimeline(ev));
     const gate = ev.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
     for (const e of ev.slice(gate)) {
       const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
@@ -279,7 +287,7 @@ async function activitiesAfterGate(sample: PromotionHandle[]) {
         attempts += (e.activityTaskStartedEventAttributes.attempt ?? 1) / sample.length;
     }
   }
-  return { activities, attempts, events: events / sample.length };
+  return { activities, attempts, events: events / sample.length, timeline: meanTimeline(timelines) };
 }
 
 /** The section for docs/benchmarks.md: memory at each size and the drain, for each worker variant. */
@@ -323,6 +331,7 @@ export function parkedSection(results: ParkedResult[]): Section {
       Math.round(d.events),
       d.failures.length,
     ]);
+    failureNotes.push(`${r.label}: ${describeTimeline(d.timeline)}`);
     for (const f of [...new Set(d.failures)].slice(0, 3))
       failureNotes.push(`${r.label}: a promotion failed in the drain: ${f}`);
   }
@@ -354,7 +363,7 @@ export function parkedSection(results: ParkedResult[]): Section {
   return {
     notes: [...findings(results), ...failureNotes],
     title: `Promotions parked at the approval gate, and the drain after a bulk approval`,
-    method: `Promotions of one image (one tag each on one digest) dev → staging with an approval gate into staging, instant scans (harbor-sim scan duration 0), one worker process (maxConcurrentActivities 16, workflow cache WORKER_MAX_CACHED_WORKFLOWS default), parked in steps to ${results[0]!.rows.map((s) => s.parked).join(', then ')} in the same worker. At each step, once visibility counts them all awaiting approval and 5 s later: the worker's RSS (VmRSS from /proc) and its V8 heap (from inside the worker, bench/lib/heap-probe.cjs: the main thread's process.memoryUsage() and the workflow thread's V8 heap, each before and after a forced full collection; "external" is memory outside the heap held by JS objects, array buffers included). Then ${main.drain.n} of them are approved at once (updates in parallel) and timed until every one completed; CPU = utime+stime of the worker and of the child processes it reaped (cosign, skopeo, git) from /proc/<pid>/stat over the drain, and the same for the stack's Temporal dev server and harbor-sim (the rest of the 2 cores' work); Harbor requests from harbor-sim's counters; activities and attempts per promotion after the gate from 5 sample histories. The rest are terminated.`,
+    method: `Promotions of as many services (one image each in its own repository, so no two share an environment lock) dev → staging with an approval gate into staging, instant scans (harbor-sim scan duration 0), one worker process (maxConcurrentActivities 16, workflow cache WORKER_MAX_CACHED_WORKFLOWS default), parked in steps to ${results[0]!.rows.map((s) => s.parked).join(', then ')} in the same worker. At each step, once visibility counts them all awaiting approval and 5 s later: the worker's RSS (VmRSS from /proc) and its V8 heap (from inside the worker, bench/lib/heap-probe.cjs: the main thread's process.memoryUsage() and the workflow thread's V8 heap, each before and after a forced full collection; "external" is memory outside the heap held by JS objects, array buffers included). Then ${main.drain.n} of them are approved at once (updates in parallel) and timed until every one completed; CPU = utime+stime of the worker and of the child processes it reaped (cosign, skopeo, git) from /proc/<pid>/stat over the drain, and the same for the stack's Temporal dev server and harbor-sim (the rest of the 2 cores' work); Harbor requests from harbor-sim's counters; activities and attempts per promotion after the gate from 5 sample histories. The rest are terminated.`,
     tables: [
       {
         head: [
