@@ -40,7 +40,7 @@ export class SigningKeySession {
    * The session PEM for the operator's key as it is now. The key file is re-read on each call (cheap), and
    * derived again only when its content changed: a rotated key takes effect without a restart, as it did
    * when cosign read the file itself. Concurrent first calls share one derivation (the promise is cached
-   * synchronously after the read); a failure is cached too, for that same content.
+   * synchronously after the read); a wrong password or a foreign key is remembered for that content too.
    */
   async pem(): Promise<string> {
     const text =
@@ -54,8 +54,12 @@ export class SigningKeySession {
     const hash = createHash('sha256').update(text).digest('hex');
     if (this.cached?.hash !== hash) {
       const pem = this.reencrypt(text);
-      pem.catch(() => undefined); // the caller awaits it; no unhandled rejection while it waits
       this.cached = { hash, pem };
+      // The caller awaits it (no unhandled rejection meanwhile). Only the key's own verdict is kept: an
+      // unexpected failure (out of memory for scrypt) is tried again on the next call.
+      pem.catch((err: unknown) => {
+        if (!(err instanceof SessionKeyError) && this.cached?.pem === pem) this.cached = undefined;
+      });
     }
     return this.cached.pem;
   }
