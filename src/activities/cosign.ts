@@ -4,8 +4,8 @@
  * worker (signature.ts over the Harbor connection), not by `cosign verify`: no process per check. verifyArgs
  * and classifyVerify remain for the differential test that runs the CLI next to the in-process check.
  * Registry credentials reach cosign through a private DOCKER_CONFIG (0600 config.json); the key is the
- * worker's session copy (session-key.ts) and its password goes through COSIGN_PASSWORD, never argv. signImage checks first and signs only what no valid signature by our
- * key covers, so a retry never adds a second signature.
+ * worker's session copy (session-key.ts), its password in COSIGN_PASSWORD, never argv. signImage checks
+ * first and signs only what no valid signature by our key covers, so a retry never adds a second signature.
  */
 import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
