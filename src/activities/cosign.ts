@@ -3,9 +3,9 @@
  * `--use-signing-config=false --tlog-upload=false --new-bundle-format=false`. Signatures are checked in the
  * worker (signature.ts over the Harbor connection), not by `cosign verify`: no process per check. verifyArgs
  * and classifyVerify remain for the differential test that runs the CLI next to the in-process check.
- * Registry credentials reach cosign through a private DOCKER_CONFIG (0600 config.json), the key password
- * through COSIGN_PASSWORD, never argv. signImage checks first and signs only what no valid signature by our
- * key covers, so a retry never adds a second signature.
+ * Registry credentials reach cosign through a private DOCKER_CONFIG (0600 config.json); the key is the
+ * worker's session copy (session-key.ts), its password in COSIGN_PASSWORD, never argv. signImage checks
+ * first and signs only what no valid signature by our key covers, so a retry never adds a second signature.
  */
 import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -17,6 +17,7 @@ import { mapFailures, nonRetryable, retryable } from './failures.js';
 import { READ } from './harbor.js';
 import { currentContext, runProcess, ToolError, type RunResult } from './process.js';
 import { authFileContent, withPrivateDir, type PrivateDir } from './secrets.js';
+import { SessionKeyError } from './session-key.js';
 import { classifyToolOutput, policyMessage, toolOutputSays } from './tool-output.js';
 import {
   parsePublicKey,
@@ -101,6 +102,16 @@ export function classifyVerify(r: RunResult): SignatureState | 'notfound' | 'err
 export function cosignTools(d: Deps) {
   const { cfg, secrets } = d;
 
+  /** The session key's PEM; a key the operator's password cannot open fails the activity for good. */
+  async function sessionKeyPem(): Promise<string> {
+    try {
+      return await d.signingKey.pem();
+    } catch (err) {
+      if (err instanceof SessionKeyError) throw nonRetryable(FailureType.InvalidInput, err.message);
+      throw err;
+    }
+  }
+
   /** A private dir with DOCKER_CONFIG/config.json and the key files; environment for cosign. */
   async function prepare(
     dir: PrivateDir,
@@ -109,10 +120,8 @@ export function cosignTools(d: Deps) {
       'config.json',
       authFileContent(cfg.registryHost, cfg.harborUsername, secrets.harborPassword),
     );
-    const keyFile =
-      'file' in secrets.cosignKey
-        ? secrets.cosignKey.file
-        : await dir.write('cosign.key', secrets.cosignKey.pem);
+    // The session copy (session-key.ts): cosign derives its cheap scrypt key, not the operator's.
+    const keyFile = await dir.write('cosign.key', await sessionKeyPem());
     const pubFile =
       'file' in secrets.cosignPublicKey
         ? secrets.cosignPublicKey.file
@@ -120,7 +129,7 @@ export function cosignTools(d: Deps) {
     const env = {
       HOME: dir.path, // no ~/.docker/config.json or sigstore cache of the worker's user is consulted
       DOCKER_CONFIG: dir.path,
-      COSIGN_PASSWORD: secrets.cosignPassword,
+      COSIGN_PASSWORD: d.signingKey.password,
       TUF_ROOT: `${dir.path}/tuf`,
     };
     return { env, keyFile, pubFile };

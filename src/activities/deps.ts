@@ -7,6 +7,7 @@ import type { HarborConnection } from '../harbor/client.js';
 import type { RegistryApi } from '../harbor/registry.js';
 import type { ResolvedConfig } from './config.js';
 import type { Redactor } from './secrets.js';
+import type { SigningKeySession } from './session-key.js';
 
 export interface Secrets {
   harborPassword: string;
@@ -22,6 +23,8 @@ export interface Deps {
   registry: RegistryApi;
   secrets: Secrets;
   redactor: Redactor;
+  /** The per-process session copy of the cosign key that sign and attest hand to cosign (session-key.ts). */
+  signingKey: SigningKeySession;
 }
 
 /** `host/project/repository@digest` as cosign and skopeo name it. */

@@ -19,6 +19,7 @@ import type { Deps, Secrets } from './deps.js';
 import { gitopsActivities } from './gitops.js';
 import { harborActivities, verifyDigestsActivity } from './harbor.js';
 import { readSecret, Redactor, sweepStalePrivateDirs } from './secrets.js';
+import { SigningKeySession } from './session-key.js';
 import { notifyActivities } from './notify.js';
 import { verificationActivities } from './verification.js';
 
@@ -56,9 +57,10 @@ export function buildActivities(
     cosignPublicKey: keySource(config.cosignPublicKey),
     cosignPassword: readSecret(config.cosignPassword),
   };
+  const signingKey = new SigningKeySession(secrets.cosignKey, secrets.cosignPassword);
   const redactor = new Redactor()
     .addCredentials(cfg.harborUsername, secrets.harborPassword)
-    .add(secrets.cosignPassword);
+    .add(secrets.cosignPassword, signingKey.password);
   if ('pem' in secrets.cosignKey) redactor.add(secrets.cosignKey.pem);
   const conn = new HarborConnection({
     baseUrl: cfg.harborUrl,
@@ -67,7 +69,15 @@ export function buildActivities(
     timeoutMs: cfg.harborTimeoutMs,
     onRequest: opts.onHarborRequest,
   });
-  const d: Deps = { cfg, conn, api: new HarborApi(conn), registry: new RegistryApi(conn), secrets, redactor };
+  const d: Deps = {
+    cfg,
+    conn,
+    api: new HarborApi(conn),
+    registry: new RegistryApi(conn),
+    secrets,
+    redactor,
+    signingKey,
+  };
 
   const harbor = harborActivities(d);
   const cosign = cosignActivities(d);

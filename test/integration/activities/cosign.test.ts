@@ -115,6 +115,23 @@ describe('signImage / verifySignature', () => {
     await guest.connection.close();
   });
 
+  it('a COSIGN_PASSWORD that does not open the key → InvalidInput naming it and the fix, not retried', async () => {
+    const artifact = await inStaging('wrongpw');
+    const wrong = buildActivities(configFromEnv(env, { cosignPassword: { value: 'Wr0ng-Passw0rd-123' } }));
+    await assert.rejects(activity(wrong.activities.signImage, { artifact }), (e: unknown) => {
+      assert.equal((e as { nonRetryable?: boolean }).nonRetryable, true);
+      return failure(
+        'InvalidInput',
+        `COSIGN_PASSWORD does not open COSIGN_KEY_FILE ${env.COSIGN_KEY_FILE}`,
+      )(e);
+    });
+    await assert.rejects(
+      activity(acts.verifySignature, { artifact }),
+      failure('SignatureInvalid', 'no cosign signature'),
+    );
+    await wrong.connection.close();
+  });
+
   it('missing image → ImageNotFound', async () => {
     await assert.rejects(
       activity(acts.signImage, {

@@ -38,14 +38,23 @@ class Collect implements Logger {
 /** Samples every process's argv every few ms while `fn` runs. */
 async function watchCmdlines<T>(
   fn: () => Promise<T>,
-): Promise<{ result: T | undefined; error: unknown; cmdlines: Set<string> }> {
+): Promise<{ result: T | undefined; error: unknown; cmdlines: Set<string>; cosignEnv: Set<string> }> {
   const cmdlines = new Set<string>();
+  /** The environment of every cosign process of this test seen, `NAME=value` lines. */
+  const cosignEnv = new Set<string>();
   let stop = false;
   const sampler = (async () => {
     while (!stop) {
       for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
         try {
-          cmdlines.add(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+          const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+          cmdlines.add(cmdline);
+          if (/^\S*cosign /.test(cmdline)) {
+            const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').replace(/\0/g, '\n');
+            // Ours only (HOME is the run's private dir under ownTmp): other checkouts may run cosign too.
+            if (environ.includes(`\nHOME=${ownTmp}/`) || environ.startsWith(`HOME=${ownTmp}/`))
+              cosignEnv.add(environ);
+          }
         } catch {
           // exited meanwhile
         }
@@ -63,7 +72,7 @@ async function watchCmdlines<T>(
   }
   stop = true;
   await sampler;
-  return { result, error, cmdlines };
+  return { result, error, cmdlines, cosignEnv };
 }
 
 function assertClean(what: string, text: string) {
@@ -94,7 +103,7 @@ describe('no credential leaks', () => {
     const menv = new MockActivityEnvironment(undefined, { logger });
     const beats: unknown[] = [];
     menv.on('heartbeat', (d) => beats.push(d));
-    const { result, error, cmdlines } = await watchCmdlines(
+    const { result, error, cmdlines, cosignEnv } = await watchCmdlines(
       () =>
         menv.run(acts.signImage, {
           artifact: { project: STAGING, repository: repo, digest },
@@ -110,6 +119,23 @@ describe('no credential leaks', () => {
     for (const c of cmdlines) assertClean(`cmdline ${c.slice(0, 80)}`, c);
     assertClean('logs', logger.lines.join('\n'));
     assertClean('heartbeats', JSON.stringify(beats));
+    // cosign gets the worker's session copy of the key (session-key.ts) and its random password, never the
+    // operator's COSIGN_PASSWORD; the session password is as secret as the rest.
+    const passwords = new Set(
+      [...cosignEnv].flatMap((e) => e.split('\n').filter((l) => l.startsWith('COSIGN_PASSWORD='))),
+    );
+    assert.equal(passwords.size, 1, `one COSIGN_PASSWORD seen in cosign's environment: ${passwords.size}`);
+    const sessionPw = [...passwords][0]!.slice('COSIGN_PASSWORD='.length);
+    assert.notEqual(sessionPw, cosignPw);
+    assert.match(sessionPw, /^[A-Za-z0-9_-]{43}$/);
+    for (const e of cosignEnv)
+      assert.ok(!e.includes(cosignPw), "the operator's password in cosign's environment");
+    for (const [what, text] of [
+      ['cmdlines', [...cmdlines].join('\n')],
+      ['logs', logger.lines.join('\n')],
+      ['heartbeats', JSON.stringify(beats)],
+    ] as const)
+      assert.ok(!text.includes(sessionPw), `${what} contain the session password`);
   });
 
   it('skopeo copy: no secret on any command line, in logs or heartbeats', async () => {
