@@ -14,6 +14,7 @@ import { requestId, sendError, sendJson, toHarborError } from './httpx';
 import { handleV2 } from './registry-proxy';
 import { Router, type Route } from './router';
 import { Sim, type SimOptions } from './sim';
+import type { Store } from './store';
 import { issueToken } from './token';
 
 export const API_BASE = '/api/v2.0';
@@ -34,6 +35,18 @@ async function tokenEndpoint(sim: Sim, req: IncomingMessage, res: ServerResponse
   if (creds && id.kind === 'anonymous' && scopes.length === 0)
     throw new HarborError('UNAUTHORIZED', 'unauthorized');
   sendJson(res, 200, issueToken(sim.s, id, scopes));
+}
+
+/**
+ * The response's last write waits until the state it changed is on disk (Store.save is a group commit):
+ * headers and body may go out, the end of the response does not. A crash after a response loses nothing.
+ */
+function holdEndUntilSaved(res: ServerResponse, store: Store): void {
+  const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    store.whenSaved(() => end(...args));
+    return res;
+  }) as ServerResponse['end'];
 }
 
 export class SimServer {
@@ -62,6 +75,7 @@ export class SimServer {
 
   async close(): Promise<void> {
     this.sim.shutdown();
+    this.sim.store.flush();
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
@@ -86,6 +100,7 @@ export class SimServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('X-Request-Id', requestId(req));
+    holdEndUntilSaved(res, this.sim.store);
     const head = req.method === 'HEAD';
     let url: URL;
     try {

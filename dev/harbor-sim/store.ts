@@ -195,16 +195,44 @@ export class Store {
     return n;
   }
 
-  /** Atomic write: temp file, fsync, rename. Synchronous so that a crash right after a response loses nothing. */
+  private dirty = false;
+  private flushQueued = false;
+  private readonly afterFlush: (() => void)[] = [];
+
+  /**
+   * Marks the state changed; it is written once for every change made in this turn of the event loop
+   * (group commit). Writing the whole state on each change cost 12 ms of JSON alone at 3,600 artifacts, and
+   * a bulk drain makes hundreds of changes a second. A response is held until its changes are on disk
+   * (server.ts, `whenSaved`), so a crash right after a response still loses nothing.
+   */
   save(): void {
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeFileSync(fd, JSON.stringify(this.state));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+    this.dirty = true;
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Runs `done` once every change made so far is on disk (at once when nothing is pending). */
+  whenSaved(done: () => void): void {
+    if (this.dirty) this.afterFlush.push(done);
+    else done();
+  }
+
+  /** Atomic write: temp file, fsync, rename. Synchronous, so nothing changes the state while it is written. */
+  flush(): void {
+    this.flushQueued = false;
+    if (this.dirty) {
+      this.dirty = false;
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        writeFileSync(fd, JSON.stringify(this.state));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.file);
     }
-    renameSync(tmp, this.file);
+    for (const done of this.afterFlush.splice(0)) done();
   }
 }
