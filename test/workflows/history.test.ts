@@ -96,10 +96,26 @@ describe('workflow history', () => {
     console.log(
       `history events: ${q.length} without polling, ${s.length} with ${scans.length * ROUNDS} poll rounds`,
     );
-    assert.deepEqual(
-      s.map((e) => e.eventType),
-      q.map((e) => e.eventType),
-      'poll rounds must not add events',
+    // Activities that run side by side (parallel-checks.test.ts) may complete in one workflow task or in
+    // two, so workflow tasks are compared with that slack; every other kind of event is counted exactly.
+    const isTask = (e: (typeof q)[number]) =>
+      Boolean(
+        e.workflowTaskScheduledEventAttributes ??
+        e.workflowTaskStartedEventAttributes ??
+        e.workflowTaskCompletedEventAttributes,
+      );
+    // Sorted: two activities side by side may start and complete in either order.
+    const kinds = (ev: typeof q) =>
+      ev
+        .filter((e) => !isTask(e))
+        .map((e) => String(e.eventType))
+        .sort();
+    const tasks = (ev: typeof q) => ev.filter((e) => e.workflowTaskCompletedEventAttributes).length;
+    assert.deepEqual(kinds(s), kinds(q), 'poll rounds must not add events');
+    const sideBySide = 3; // policy ‖ HEAD in staging and production, digests ‖ attestations
+    assert.ok(
+      Math.abs(tasks(s) - tasks(q)) <= sideBySide,
+      `workflow tasks: ${tasks(q)} without polling, ${tasks(s)} with`,
     );
     assert.ok(s.length <= HISTORY_BOUND, `${s.length} events > ${HISTORY_BOUND}`);
   });
