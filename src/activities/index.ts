@@ -18,6 +18,7 @@ import { environmentLockActivities } from './environment-lock.js';
 import type { Deps, Secrets } from './deps.js';
 import { gitopsActivities } from './gitops.js';
 import { harborActivities, verifyDigestsActivity } from './harbor.js';
+import { inputCheckActivities } from './input-check.js';
 import { readSecret, Redactor, sweepStalePrivateDirs } from './secrets.js';
 import { notifyActivities } from './notify.js';
 import { verificationActivities } from './verification.js';
@@ -82,6 +83,7 @@ export function buildActivities(
     ...approvalActivities(),
     ...notifyActivities(),
     ...environmentLockActivities(),
+    ...inputCheckActivities(),
   };
   return { activities, doctor: doctorActivities(d), connection: conn, redactor };
 }

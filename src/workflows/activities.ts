@@ -3,10 +3,11 @@
  * adds a one-line `summary` for the UI (executeWithOptions merges it over these options).
  */
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { PromotionActivities } from '../activities/contract.js';
+import type { InputCheckActivities, PromotionActivities } from '../activities/contract.js';
 import { durationMs } from '../domain/duration.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../domain/failures.js';
-import { scanSettings, type Environment } from '../domain/pipeline.js';
+import type { Environment } from '../domain/pipeline.js';
+import { scanSettings } from '../domain/pipeline-rules.js';
 
 /** Network errors, 5xx, 429: retried with backoff; the typed failures (failures.ts) are not. */
 const RETRY = {
@@ -26,7 +27,10 @@ const TOOL: ActivityOptions = {
   retry: RETRY,
 };
 
-const OPTIONS: Record<keyof PromotionActivities, ActivityOptions> = {
+/** Called through `call()`; the input checks are local activities (input-check.ts). */
+type Act = Exclude<keyof PromotionActivities, keyof InputCheckActivities>;
+
+const OPTIONS: Record<Act, ActivityOptions> = {
   resolveDigest: QUICK,
   ensureScanned: QUICK, // replaced per environment by scanOptions()
   readProjectPolicy: QUICK,
@@ -86,7 +90,6 @@ export function verificationOptions(timeoutMs: number): ActivityOptions {
 
 const acts = proxyActivities<PromotionActivities>(QUICK);
 
-type Act = keyof PromotionActivities;
 type In<K extends Act> = Parameters<PromotionActivities[K]>[0];
 type Out<K extends Act> = Awaited<ReturnType<PromotionActivities[K]>>;
 

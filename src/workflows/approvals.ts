@@ -4,13 +4,13 @@
  * and a fire-and-forget sender (signal) get the same rules.
  */
 import { ApplicationFailure, setHandler, uuid4 } from '@temporalio/workflow';
+import type * as ApprovalStatementSchema from '../domain/approval-statement.js';
 import {
   APPROVAL_NAMESPACE,
   keysOf,
-  parseApprovalStatement,
   sshSignatureSigner,
   statementMismatch,
-} from '../domain/approval-statement.js';
+} from '../domain/approval-statement-rules.js';
 import type { ApprovalRecord, ApprovalSignature } from '../domain/promotion.js';
 import { call } from './activities.js';
 import {
@@ -59,6 +59,17 @@ export function approvalProblem(
   if (kind === 'approve' && rec.approvals.some((x) => x.approver === a.approver))
     return `"${a.approver}" already approved ${a.environment}; ${rec.required - rec.approvals.length} more from other approvers needed`;
   return undefined;
+}
+
+/**
+ * Reads a signed statement against its zod schema. The schema module is `require`d here, not imported: a
+ * workflow evaluates zod only once it is sent a signed approval, not when it is created (input-check.ts
+ * says why); webpack keeps the module in the bundle and evaluates it on the first call.
+ */
+function parseApprovalStatement(text: string): ReturnType<typeof ApprovalStatementSchema.parseApprovalStatement> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
+  const schema = require('../domain/approval-statement.js') as typeof ApprovalStatementSchema;
+  return schema.parseApprovalStatement(text);
 }
 
 /** The statement fields an approve/reject must have signed for this gate now. */

@@ -6,17 +6,11 @@
  * order live in steps/table.ts: the plan shown by `status` and this execution both come from it.
  * After resolveAndPin only the pinned digest is used, so a tag moved meanwhile changes nothing.
  */
-import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
-import { FailureType } from '../domain/failures.js';
-import { durationLimitProblems } from '../domain/pipeline.js';
-import {
-  checkPromotionInput,
-  plannedEnvironments,
-  type PromotionInput,
-  type PromotionRecord,
-  type ValidPromotionInput,
-} from '../domain/promotion.js';
+import { patched, workflowInfo } from '@temporalio/workflow';
+import type { PromotionInput, PromotionRecord } from '../domain/promotion.js';
+import { plannedEnvironments } from '../domain/promotion-rules.js';
 import { installHandlers } from './approvals.js';
+import { checkedPromotionInput } from './input-check.js';
 import { runPlan } from './run-plan.js';
 import { installUnfreezeHandler } from './unfreeze.js';
 import { PromotionState } from './state.js';
@@ -27,7 +21,7 @@ export type { PromotionInput, PromotionRecord } from '../domain/promotion.js';
 export { describeFailure } from './steps/failure.js';
 
 export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord> {
-  const input = validated(raw);
+  const input = await checkedPromotionInput(raw);
   const envs = plannedEnvironments(input);
   // Versioned: promotions started before the environment locks plan without their steps (table.ts).
   const environmentLock = patched('environment-lock');
@@ -39,18 +33,4 @@ export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord
   run.locks.install();
   st.publish();
   return runPlan(run, plan, { completedEvent: 'completed' });
-}
-
-function validated(raw: PromotionInput): ValidPromotionInput {
-  let r = checkPromotionInput(raw, { limits: false });
-  // Promotions started before the duration limits keep running; a new one out of them fails here (the
-  // marker is recorded only for such an input, so valid inputs' histories do not change).
-  if (r.ok && durationLimitProblems(r.input.pipeline).length > 0 && patched('duration-limits'))
-    r = checkPromotionInput(raw);
-  if (r.ok) return r.input;
-  throw ApplicationFailure.create({
-    type: FailureType.InvalidInput,
-    nonRetryable: true,
-    message: `invalid promotion input:\n${r.problems.map((x) => `  - ${x}`).join('\n')}`,
-  });
 }

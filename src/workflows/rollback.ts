@@ -6,16 +6,12 @@
  * run by the same step runner, in the order of ROLLBACK_STEPS (steps/table.ts); `status`, `watch`,
  * `approve` and `reject` work on it as on a promotion (same state, same handlers).
  */
-import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
-import { FailureType } from '../domain/failures.js';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import type { PromotionRecord, ValidPromotionInput } from '../domain/promotion.js';
-import {
-  checkRollbackInput,
-  rollbackEnvironment,
-  type RollbackInput,
-  type ValidRollbackInput,
-} from '../domain/rollback.js';
+import type { RollbackInput } from '../domain/rollback.js';
+import { rollbackEnvironment } from '../domain/rollback-rules.js';
 import { installHandlers } from './approvals.js';
+import { checkedRollbackInput } from './input-check.js';
 import { PromotionState } from './state.js';
 import { PromotionRun } from './steps/context.js';
 import { runPlan } from './run-plan.js';
@@ -24,7 +20,7 @@ import { planRollback } from './steps/table.js';
 export type { RollbackInput } from '../domain/rollback.js';
 
 export async function rollbackImage(raw: RollbackInput): Promise<PromotionRecord> {
-  const input = validated(raw);
+  const input = await checkedRollbackInput(raw);
   const { env, index } = rollbackEnvironment(input.pipeline, input.environment);
   // The promotion's view of this run: the steps read the repository, the tag and the requester from it.
   const as: ValidPromotionInput = {
@@ -51,14 +47,4 @@ export async function rollbackImage(raw: RollbackInput): Promise<PromotionRecord
   run.locks.install();
   st.pin(input.to); // the digest is known from the start: status and visibility show it
   return runPlan(run, plan, { completedEvent: 'rolled-back' });
-}
-
-function validated(raw: RollbackInput): ValidRollbackInput {
-  const r = checkRollbackInput(raw);
-  if (r.ok) return r.input;
-  throw ApplicationFailure.create({
-    type: FailureType.InvalidInput,
-    nonRetryable: true,
-    message: `invalid rollback input:\n${r.problems.map((x) => `  - ${x}`).join('\n')}`,
-  });
 }
