@@ -66,7 +66,9 @@ export function approvalProblem(
  * workflow evaluates zod only once it is sent a signed approval, not when it is created (input-check.ts
  * says why); webpack keeps the module in the bundle and evaluates it on the first call.
  */
-function parseApprovalStatement(text: string): ReturnType<typeof ApprovalStatementSchema.parseApprovalStatement> {
+function parseApprovalStatement(
+  text: string,
+): ReturnType<typeof ApprovalStatementSchema.parseApprovalStatement> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
   const schema = require('../domain/approval-statement.js') as typeof ApprovalStatementSchema;
   return schema.parseApprovalStatement(text);

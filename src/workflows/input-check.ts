@@ -10,7 +10,7 @@
  * it (and zod) only when such a history is replayed. Both ways fail the same: InvalidInput, non-retryable,
  * one line per problem naming the field.
  */
-import { ApplicationFailure, patched, proxyLocalActivities } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { InputCheck, InputCheckActivities } from '../activities/contract.js';
 import { FailureType } from '../domain/failures.js';
 import { durationLimitProblems } from '../domain/pipeline-rules.js';
@@ -18,6 +18,8 @@ import type * as PromotionSchema from '../domain/promotion.js';
 import type { PromotionInput, ValidPromotionInput } from '../domain/promotion.js';
 import type * as RollbackSchema from '../domain/rollback.js';
 import type { RollbackInput, ValidRollbackInput } from '../domain/rollback.js';
+import { statusQuery } from './messages.js';
+import type { PromotionState } from './state.js';
 
 /** The marker of workflows whose input the worker checks (recorded by every promotion and rollback since). */
 export const INPUT_CHECK_PATCH = 'input-check-activity';
@@ -28,14 +30,46 @@ const checks = proxyLocalActivities<InputCheckActivities>({
   retry: { maximumAttempts: 5 },
 });
 
-export async function checkedPromotionInput(raw: PromotionInput): Promise<ValidPromotionInput> {
-  const r = patched(INPUT_CHECK_PATCH) ? await checks.checkPromotionInput(raw) : promotionCheckInSandbox(raw);
+/**
+ * The checked input, or the workflow fails with InvalidInput. `whileChecking`: the state `status` shows
+ * until the worker answers (a client that queries right after starting must not find the query missing).
+ */
+export async function checkedPromotionInput(
+  raw: PromotionInput,
+  whileChecking: () => PromotionState,
+): Promise<ValidPromotionInput> {
+  const r = patched(INPUT_CHECK_PATCH)
+    ? await byWorker(() => checks.checkPromotionInput(raw), whileChecking)
+    : promotionCheckInSandbox(raw);
   return accepted(r, 'promotion');
 }
 
-export async function checkedRollbackInput(raw: RollbackInput): Promise<ValidRollbackInput> {
-  const r = patched(INPUT_CHECK_PATCH) ? await checks.checkRollbackInput(raw) : rollbackCheckInSandbox(raw);
+export async function checkedRollbackInput(
+  raw: RollbackInput,
+  whileChecking: () => PromotionState,
+): Promise<ValidRollbackInput> {
+  const r = patched(INPUT_CHECK_PATCH)
+    ? await byWorker(() => checks.checkRollbackInput(raw), whileChecking)
+    : rollbackCheckInSandbox(raw);
   return accepted(r, 'rollback');
+}
+
+async function byWorker<T>(
+  check: () => Promise<InputCheck<T>>,
+  whileChecking: () => PromotionState,
+): Promise<InputCheck<T>> {
+  // Built when asked, from the input as it came: a malformed one answers the query with why.
+  setHandler(statusQuery, () => {
+    try {
+      return whileChecking().status();
+    } catch (e) {
+      throw new Error(`the worker is checking this workflow's input, which looks malformed: ${String(e)}`);
+    }
+  });
+  const r = await check();
+  // A rejected input fails the workflow before it has handlers, as when the sandbox checked it.
+  if (!r.ok) setHandler(statusQuery, undefined);
+  return r;
 }
 
 function accepted<T>(r: InputCheck<T>, what: 'promotion' | 'rollback'): T {

@@ -7,7 +7,7 @@
  * After resolveAndPin only the pinned digest is used, so a tag moved meanwhile changes nothing.
  */
 import { patched, workflowInfo } from '@temporalio/workflow';
-import type { PromotionInput, PromotionRecord } from '../domain/promotion.js';
+import type { PromotionInput, PromotionRecord, ValidPromotionInput } from '../domain/promotion.js';
 import { plannedEnvironments } from '../domain/promotion-rules.js';
 import { installHandlers } from './approvals.js';
 import { checkedPromotionInput } from './input-check.js';
@@ -21,16 +21,20 @@ export type { PromotionInput, PromotionRecord } from '../domain/promotion.js';
 export { describeFailure } from './steps/failure.js';
 
 export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord> {
-  const input = await checkedPromotionInput(raw);
-  const envs = plannedEnvironments(input);
+  // While the worker checks the input, `status` shows the plan of the input as it came (not yet checked).
+  const input = await checkedPromotionInput(raw, () => initialState(raw as ValidPromotionInput, true).st);
   // Versioned: promotions started before the environment locks plan without their steps (table.ts).
-  const environmentLock = patched('environment-lock');
-  const plan = planSteps(envs, { environmentLock });
-  const st = new PromotionState(workflowInfo().workflowId, input, envs, plan);
+  const { st, envs, plan } = initialState(input, patched('environment-lock'));
   const run = new PromotionRun(st, input, envs);
   installHandlers(st);
   installUnfreezeHandler(st);
   run.locks.install();
   st.publish();
   return runPlan(run, plan, { completedEvent: 'completed' });
+}
+
+function initialState(input: ValidPromotionInput, environmentLock: boolean) {
+  const envs = plannedEnvironments(input);
+  const plan = planSteps(envs, { environmentLock });
+  return { st: new PromotionState(workflowInfo().workflowId, input, envs, plan), envs, plan };
 }

@@ -8,7 +8,7 @@
  */
 import { patched, workflowInfo } from '@temporalio/workflow';
 import type { PromotionRecord, ValidPromotionInput } from '../domain/promotion.js';
-import type { RollbackInput } from '../domain/rollback.js';
+import type { RollbackInput, ValidRollbackInput } from '../domain/rollback.js';
 import { rollbackEnvironment } from '../domain/rollback-rules.js';
 import { installHandlers } from './approvals.js';
 import { checkedRollbackInput } from './input-check.js';
@@ -20,20 +20,10 @@ import { planRollback } from './steps/table.js';
 export type { RollbackInput } from '../domain/rollback.js';
 
 export async function rollbackImage(raw: RollbackInput): Promise<PromotionRecord> {
-  const input = await checkedRollbackInput(raw);
-  const { env, index } = rollbackEnvironment(input.pipeline, input.environment);
-  // The promotion's view of this run: the steps read the repository, the tag and the requester from it.
-  const as: ValidPromotionInput = {
-    pipeline: input.pipeline,
-    repository: input.repository,
-    reference: input.tag ?? input.to,
-    targetEnvironment: env.name,
-    rollback: true, // the environment lock lets it move the overlay back
-    ...(input.requestedBy && { requestedBy: input.requestedBy }),
-  };
+  // While the worker checks the input, `status` shows the plan of the input as it came (not yet checked).
+  const input = await checkedRollbackInput(raw, () => initialState(raw as ValidRollbackInput, true).st);
   // Versioned: rollbacks started before the environment locks plan without their steps (table.ts).
-  const plan = planRollback(env, index, { environmentLock: patched('environment-lock') });
-  const st = new PromotionState(workflowInfo().workflowId, as, [env], plan);
+  const { st, as, env, plan } = initialState(input, patched('environment-lock'));
   st.retryCommand = `harbor-promote rollback ${input.repository} --env ${env.name} --to ${input.to} --pipeline <file>`;
   const run = new PromotionRun(st, as, [env]);
   run.rollback = {
@@ -47,4 +37,19 @@ export async function rollbackImage(raw: RollbackInput): Promise<PromotionRecord
   run.locks.install();
   st.pin(input.to); // the digest is known from the start: status and visibility show it
   return runPlan(run, plan, { completedEvent: 'rolled-back' });
+}
+
+function initialState(input: ValidRollbackInput, environmentLock: boolean) {
+  const { env, index } = rollbackEnvironment(input.pipeline, input.environment);
+  // The promotion's view of this run: the steps read the repository, the tag and the requester from it.
+  const as: ValidPromotionInput = {
+    pipeline: input.pipeline,
+    repository: input.repository,
+    reference: input.tag ?? input.to,
+    targetEnvironment: env.name,
+    rollback: true, // the environment lock lets it move the overlay back
+    ...(input.requestedBy && { requestedBy: input.requestedBy }),
+  };
+  const plan = planRollback(env, index, { environmentLock });
+  return { st: new PromotionState(workflowInfo().workflowId, as, [env], plan), as, env, plan };
 }
