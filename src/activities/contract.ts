@@ -145,8 +145,8 @@ export interface AttestationProof {
 export type InputCheck<T> = { ok: true; input: T } | { ok: false; problems: string[] };
 
 /**
- * Input checks run as local activities (src/activities/input-check.ts): zod runs in the worker's own
- * context, where its modules are evaluated once, instead of in every cached workflow (tracker issue 13).
+ * Input checks run as activities (src/activities/input-check.ts): zod runs in the worker's own context,
+ * where its modules are evaluated once, instead of in every cached workflow (tracker issue 13).
  * The input is `unknown` on purpose: it is what the client sent.
  */
 export interface InputCheckActivities {

@@ -1,5 +1,5 @@
 /**
- * The workflows' input checks, run by the worker as local activities: the zod schemas of src/domain stay
+ * The workflows' input checks, run by the worker as activities: the zod schemas of src/domain stay
  * out of the workflow sandbox, where every cached workflow would evaluate its own copy of zod and of the
  * schemas (about 1.8 MB of heap each; tracker issue 13). A bad input is an answer (`ok: false` with one
  * line per problem), not a failure: the workflow fails with InvalidInput exactly as when it checked the

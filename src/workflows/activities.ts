@@ -3,7 +3,7 @@
  * adds a one-line `summary` for the UI (executeWithOptions merges it over these options).
  */
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { InputCheckActivities, PromotionActivities } from '../activities/contract.js';
+import type { PromotionActivities } from '../activities/contract.js';
 import { durationMs } from '../domain/duration.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../domain/failures.js';
 import type { Environment } from '../domain/pipeline.js';
@@ -27,10 +27,7 @@ const TOOL: ActivityOptions = {
   retry: RETRY,
 };
 
-/** Called through `call()`; the input checks are local activities (input-check.ts). */
-type Act = Exclude<keyof PromotionActivities, keyof InputCheckActivities>;
-
-const OPTIONS: Record<Act, ActivityOptions> = {
+const OPTIONS: Record<keyof PromotionActivities, ActivityOptions> = {
   resolveDigest: QUICK,
   ensureScanned: QUICK, // replaced per environment by scanOptions()
   readProjectPolicy: QUICK,
@@ -59,6 +56,9 @@ const OPTIONS: Record<Act, ActivityOptions> = {
   readOverlayPin: TOOL,
   requestEnvironment: QUICK,
   isWorkflowRunning: QUICK,
+  // zod on the worker instead of in every cached workflow (input-check.ts); pure computation.
+  checkPromotionInput: QUICK,
+  checkRollbackInput: QUICK,
 };
 
 /**
@@ -89,6 +89,8 @@ export function verificationOptions(timeoutMs: number): ActivityOptions {
 }
 
 const acts = proxyActivities<PromotionActivities>(QUICK);
+
+type Act = keyof PromotionActivities;
 
 type In<K extends Act> = Parameters<PromotionActivities[K]>[0];
 type Out<K extends Act> = Awaited<ReturnType<PromotionActivities[K]>>;

@@ -1,34 +1,34 @@
 /**
  * How promoteImage and rollbackImage read their input. A workflow started with this version has the
- * worker check it in a local activity (checkPromotionInput / checkRollbackInput, src/activities/
+ * worker check it in an activity (checkPromotionInput / checkRollbackInput, src/activities/
  * input-check.ts), behind patched('input-check-activity'): zod and the schemas of src/domain are never
  * evaluated in its sandbox, where each cached workflow would hold its own copy of them (about 1.8 MB;
  * tracker issue 13). test/unit/workflows/sandbox-modules.test.ts keeps it so.
+ *
+ * A regular activity, not a local one: with a local activity followed by patched('environment-lock') in
+ * the same workflow task, the worker (SDK 1.24) failed to replay its own history for a query once the
+ * workflow had left the cache ("Non-deprecated patch marker encountered for change environment-lock, but
+ * there is no corresponding change command"). A regular activity costs one more workflow task at the start.
  *
  * A history recorded before that has no marker and replays the check it made then, in the sandbox: the
  * schema module is `require`d here, inside the function, so webpack keeps it in the bundle but evaluates
  * it (and zod) only when such a history is replayed. Both ways fail the same: InvalidInput, non-retryable,
  * one line per problem naming the field.
  */
-import { ApplicationFailure, patched, proxyLocalActivities, setHandler } from '@temporalio/workflow';
-import type { InputCheck, InputCheckActivities } from '../activities/contract.js';
+import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
+import type { InputCheck } from '../activities/contract.js';
 import { FailureType } from '../domain/failures.js';
 import { durationLimitProblems } from '../domain/pipeline-rules.js';
 import type * as PromotionSchema from '../domain/promotion.js';
 import type { PromotionInput, ValidPromotionInput } from '../domain/promotion.js';
 import type * as RollbackSchema from '../domain/rollback.js';
 import type { RollbackInput, ValidRollbackInput } from '../domain/rollback.js';
+import { call } from './activities.js';
 import { statusQuery } from './messages.js';
 import type { PromotionState } from './state.js';
 
 /** The marker of workflows whose input the worker checks (recorded by every promotion and rollback since). */
 export const INPUT_CHECK_PATCH = 'input-check-activity';
-
-// Pure computation on the worker, within the first workflow task; a retry only when the worker is lost.
-const checks = proxyLocalActivities<InputCheckActivities>({
-  startToCloseTimeout: '30s',
-  retry: { maximumAttempts: 5 },
-});
 
 /**
  * The checked input, or the workflow fails with InvalidInput. `whileChecking`: the state `status` shows
@@ -39,7 +39,7 @@ export async function checkedPromotionInput(
   whileChecking: () => PromotionState,
 ): Promise<ValidPromotionInput> {
   const r = patched(INPUT_CHECK_PATCH)
-    ? await byWorker(() => checks.checkPromotionInput(raw), whileChecking)
+    ? await byWorker(() => call('checkPromotionInput', 'check the promotion input', raw), whileChecking)
     : promotionCheckInSandbox(raw);
   return accepted(r, 'promotion');
 }
@@ -49,7 +49,7 @@ export async function checkedRollbackInput(
   whileChecking: () => PromotionState,
 ): Promise<ValidRollbackInput> {
   const r = patched(INPUT_CHECK_PATCH)
-    ? await byWorker(() => checks.checkRollbackInput(raw), whileChecking)
+    ? await byWorker(() => call('checkRollbackInput', 'check the rollback input', raw), whileChecking)
     : rollbackCheckInSandbox(raw);
   return accepted(r, 'rollback');
 }

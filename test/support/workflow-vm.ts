@@ -48,17 +48,24 @@ export class VmWorkflow {
     return c.successful?.commands ?? [];
   }
 
-  /** Resolves the local activity `seq` with `result` (what the worker's function returned). */
-  resolveLocalActivity(seq: number, result: unknown): Promise<Command[]> {
+  /** Resolves the activity `seq` with `result` (what the worker's function returned). */
+  resolveActivity(seq: number, result: unknown): Promise<Command[]> {
     return this.activate([
       {
         resolveActivity: {
           seq,
-          isLocal: true,
           result: { completed: { result: defaultPayloadConverter.toPayload(result) } },
         },
       },
     ]);
+  }
+
+  /** Answers the query `queryType` (a query handler's answer, or throws its failure). */
+  async query(queryType: string): Promise<unknown> {
+    const [c] = await this.activate([{ queryWorkflow: { queryId: 'q', queryType, arguments: [] } }]);
+    const answer = c?.respondToQuery;
+    if (!answer?.succeeded) throw new Error(`query ${queryType} failed: ${answer?.failed?.message}`);
+    return defaultPayloadConverter.fromPayload(answer.succeeded.response!);
   }
 
   /** Ids (webpack module paths) of the modules this workflow evaluated. */

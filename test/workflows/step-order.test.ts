@@ -174,8 +174,7 @@ describe('step order', () => {
       const probed = Object.fromEntries(
         Object.entries(acts).map(([name, fn]) => [
           name,
-          // The input check is a local activity: it runs inside the first workflow task, so the workflow
-          // cannot answer a query until it returns (and no step runs yet).
+          // The input check runs before any step (the status it could read has none running).
           name === 'checkPromotionInput'
             ? fn
             : async (i: unknown) => {

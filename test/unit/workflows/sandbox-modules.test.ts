@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { inputCheckActivities } from '../../../src/activities/input-check.js';
 import { INPUT_CHECK_PATCH } from '../../../src/workflows/input-check.js';
+import type { PromotionStatus } from '../../../src/workflows/messages.js';
 import { input, testPipeline, WORKFLOWS_PATH } from '../../workflows/helpers.js';
 import { rollbackInput } from '../../workflows/rollback-helpers.js';
 import { bundle, type Command, WorkflowVm } from '../../support/workflow-vm.js';
@@ -40,13 +41,17 @@ describe('workflow sandbox: no zod in a new workflow', () => {
       assert.ok(ZOD_DOMAIN.includes(f), f);
   });
 
-  it('a promotion checks its input in a local activity and runs on without evaluating zod', async () => {
+  it('a promotion has the worker check its input and runs on without evaluating zod', async () => {
     const raw = input(testPipeline());
     const { workflow, commands } = await vm.start('promoteImage', raw);
-    assert.deepEqual(names(commands), ['setPatchMarker', 'scheduleLocalActivity']);
+    assert.deepEqual(names(commands), ['setPatchMarker', 'scheduleActivity']);
     assert.equal(commands[0]!.setPatchMarker!.patchId, INPUT_CHECK_PATCH);
-    assert.equal(commands[1]!.scheduleLocalActivity!.activityType, 'checkPromotionInput');
-    const next = await workflow.resolveLocalActivity(1, await checks.checkPromotionInput(raw));
+    assert.equal(commands[1]!.scheduleActivity!.activityType, 'checkPromotionInput');
+    // `status` answers while the worker checks (a client queries right after starting): the plan.
+    const starting = (await workflow.query('status')) as PromotionStatus;
+    assert.equal(starting.stage, 'starting');
+    assert.equal(starting.steps[0]?.id, 'dev/resolveAndPin');
+    const next = await workflow.resolveActivity(1, await checks.checkPromotionInput(raw));
     const resolve = next.find((c) => c.scheduleActivity)?.scheduleActivity;
     assert.equal(resolve?.activityType, 'resolveDigest', JSON.stringify(names(next)));
     const evaluated = workflow.modules();
@@ -58,8 +63,8 @@ describe('workflow sandbox: no zod in a new workflow', () => {
   it('a rollback too', async () => {
     const raw = rollbackInput(testPipeline());
     const { workflow, commands } = await vm.start('rollbackImage', raw);
-    assert.equal(commands[1]?.scheduleLocalActivity?.activityType, 'checkRollbackInput');
-    const next = await workflow.resolveLocalActivity(1, await checks.checkRollbackInput(raw));
+    assert.equal(commands[1]?.scheduleActivity?.activityType, 'checkRollbackInput');
+    const next = await workflow.resolveActivity(1, await checks.checkRollbackInput(raw));
     assert.ok(names(next).includes('scheduleActivity'), JSON.stringify(names(next)));
     assert.deepEqual(zodModules(workflow.modules()), []);
     await workflow.dispose();
@@ -69,7 +74,7 @@ describe('workflow sandbox: no zod in a new workflow', () => {
     const raw = input(testPipeline((p) => (p.environments[1]!.project = 'Bad Project')));
     const fresh = await vm.start('promoteImage', raw);
     const problems = await checks.checkPromotionInput(raw);
-    const f1 = failure(await fresh.workflow.resolveLocalActivity(1, problems));
+    const f1 = failure(await fresh.workflow.resolveActivity(1, problems));
     const old = await vm.start('promoteImage', raw, { replaying: true });
     const f2 = failure(old.commands);
     assert.match(
