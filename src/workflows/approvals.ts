@@ -238,29 +238,32 @@ function signedBySignal(st: PromotionState, a: ApproveArgs | RejectArgs): string
     : undefined;
 }
 
-function refuse(problem: string | undefined): void {
+export function refuse(problem: string | undefined): void {
   if (problem) throw new Error(problem); // rejects the update: nothing lands in history
+}
+
+/** The approve update's handler (after its validator); also used while the promotion starts (starting.ts). */
+export function approveByUpdate(st: PromotionState, a: ApproveArgs) {
+  return needsCheck(st, a)
+    ? checkSigned(st, 'approve', a).then((sig) => approve(st, a, 'update', sig))
+    : approve(st, a, 'update');
+}
+
+export function rejectByUpdate(st: PromotionState, a: RejectArgs) {
+  return needsCheck(st, a)
+    ? checkSigned(st, 'reject', a).then((sig) => reject(st, a, 'update', sig))
+    : reject(st, a, 'update');
 }
 
 export function installHandlers(st: PromotionState): void {
   setHandler(statusQuery, () => st.status());
   // Unsigned messages stay synchronous, exactly as before signed approvals existed.
-  setHandler(
-    approveUpdate,
-    (a) =>
-      needsCheck(st, a)
-        ? checkSigned(st, 'approve', a).then((sig) => approve(st, a, 'update', sig))
-        : approve(st, a, 'update'),
-    { validator: (a) => refuse(approvalProblem(st, 'approve', a)) },
-  );
-  setHandler(
-    rejectUpdate,
-    (a) =>
-      needsCheck(st, a)
-        ? checkSigned(st, 'reject', a).then((sig) => reject(st, a, 'update', sig))
-        : reject(st, a, 'update'),
-    { validator: (a) => refuse(approvalProblem(st, 'reject', a)) },
-  );
+  setHandler(approveUpdate, (a) => approveByUpdate(st, a), {
+    validator: (a) => refuse(approvalProblem(st, 'approve', a)),
+  });
+  setHandler(rejectUpdate, (a) => rejectByUpdate(st, a), {
+    validator: (a) => refuse(approvalProblem(st, 'reject', a)),
+  });
   setHandler(approveSignal, (a) => {
     const problem = approvalProblem(st, 'approve', a) ?? signedBySignal(st, a);
     if (problem)

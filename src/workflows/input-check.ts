@@ -15,7 +15,7 @@
  * it (and zod) only when such a history is replayed. Both ways fail the same: InvalidInput, non-retryable,
  * one line per problem naming the field.
  */
-import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import type { InputCheck } from '../activities/contract.js';
 import { FailureType } from '../domain/failures.js';
 import { durationLimitProblems } from '../domain/pipeline-rules.js';
@@ -24,51 +24,42 @@ import type { PromotionInput, ValidPromotionInput } from '../domain/promotion.js
 import type * as RollbackSchema from '../domain/rollback.js';
 import type { RollbackInput, ValidRollbackInput } from '../domain/rollback.js';
 import { call } from './activities.js';
-import { statusQuery } from './messages.js';
-import type { PromotionState } from './state.js';
 
 /** The marker of workflows whose input the worker checks (recorded by every promotion and rollback since). */
 export const INPUT_CHECK_PATCH = 'input-check-activity';
 
 /**
- * The checked input, or the workflow fails with InvalidInput. `whileChecking`: the state `status` shows
- * until the worker answers (a client that queries right after starting must not find the query missing).
+ * The checked input, or the workflow fails with InvalidInput. `starting` installs the handlers a client
+ * may use while the worker checks (starting.ts) and returns how to remove them (when the input is bad).
  */
 export async function checkedPromotionInput(
   raw: PromotionInput,
-  whileChecking: () => PromotionState,
+  starting: () => () => void,
 ): Promise<ValidPromotionInput> {
   const r = patched(INPUT_CHECK_PATCH)
-    ? await byWorker(() => call('checkPromotionInput', 'check the promotion input', raw), whileChecking)
+    ? await byWorker(() => call('checkPromotionInput', 'check the promotion input', raw), starting)
     : promotionCheckInSandbox(raw);
   return accepted(r, 'promotion');
 }
 
 export async function checkedRollbackInput(
   raw: RollbackInput,
-  whileChecking: () => PromotionState,
+  starting: () => () => void,
 ): Promise<ValidRollbackInput> {
   const r = patched(INPUT_CHECK_PATCH)
-    ? await byWorker(() => call('checkRollbackInput', 'check the rollback input', raw), whileChecking)
+    ? await byWorker(() => call('checkRollbackInput', 'check the rollback input', raw), starting)
     : rollbackCheckInSandbox(raw);
   return accepted(r, 'rollback');
 }
 
 async function byWorker<T>(
   check: () => Promise<InputCheck<T>>,
-  whileChecking: () => PromotionState,
+  starting: () => () => void,
 ): Promise<InputCheck<T>> {
-  // Built when asked, from the input as it came: a malformed one answers the query with why.
-  setHandler(statusQuery, () => {
-    try {
-      return whileChecking().status();
-    } catch (e) {
-      throw new Error(`the worker is checking this workflow's input, which looks malformed: ${String(e)}`);
-    }
-  });
+  const remove = starting();
   const r = await check();
-  // A rejected input fails the workflow before it has handlers, as when the sandbox checked it.
-  if (!r.ok) setHandler(statusQuery, undefined);
+  // A rejected input fails the workflow without handlers, as when the sandbox checked it.
+  if (!r.ok) remove();
   return r;
 }
 

@@ -12,6 +12,7 @@ import { plannedEnvironments } from '../domain/promotion-rules.js';
 import { installHandlers } from './approvals.js';
 import { checkedPromotionInput } from './input-check.js';
 import { runPlan } from './run-plan.js';
+import { installStartingHandlers } from './starting.js';
 import { installUnfreezeHandler } from './unfreeze.js';
 import { PromotionState } from './state.js';
 import { PromotionRun } from './steps/context.js';
@@ -21,14 +22,20 @@ export type { PromotionInput, PromotionRecord } from '../domain/promotion.js';
 export { describeFailure } from './steps/failure.js';
 
 export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord> {
-  // While the worker checks the input, `status` shows the plan of the input as it came (not yet checked).
-  const input = await checkedPromotionInput(raw, () => initialState(raw as ValidPromotionInput, true).st);
+  let started!: (st: PromotionState) => void;
+  const ready = new Promise<PromotionState>((r) => (started = r));
+  // While the worker checks the input, the handlers answer from the plan of the input as it came.
+  const asCame = () => initialState(raw as ValidPromotionInput, true).st;
+  const input = await checkedPromotionInput(raw, () =>
+    installStartingHandlers(asCame, ready, { unfreeze: true }),
+  );
   // Versioned: promotions started before the environment locks plan without their steps (table.ts).
   const { st, envs, plan } = initialState(input, patched('environment-lock'));
   const run = new PromotionRun(st, input, envs);
   installHandlers(st);
   installUnfreezeHandler(st);
   run.locks.install();
+  started(st);
   st.publish();
   return runPlan(run, plan, { completedEvent: 'completed' });
 }

@@ -15,13 +15,19 @@ import { checkedRollbackInput } from './input-check.js';
 import { PromotionState } from './state.js';
 import { PromotionRun } from './steps/context.js';
 import { runPlan } from './run-plan.js';
+import { installStartingHandlers } from './starting.js';
 import { planRollback } from './steps/table.js';
 
 export type { RollbackInput } from '../domain/rollback.js';
 
 export async function rollbackImage(raw: RollbackInput): Promise<PromotionRecord> {
-  // While the worker checks the input, `status` shows the plan of the input as it came (not yet checked).
-  const input = await checkedRollbackInput(raw, () => initialState(raw as ValidRollbackInput, true).st);
+  let started!: (st: PromotionState) => void;
+  const ready = new Promise<PromotionState>((r) => (started = r));
+  // While the worker checks the input, the handlers answer from the plan of the input as it came.
+  const asCame = () => initialState(raw as ValidRollbackInput, true).st;
+  const input = await checkedRollbackInput(raw, () =>
+    installStartingHandlers(asCame, ready, { unfreeze: false }),
+  );
   // Versioned: rollbacks started before the environment locks plan without their steps (table.ts).
   const { st, as, env, plan } = initialState(input, patched('environment-lock'));
   st.retryCommand = `harbor-promote rollback ${input.repository} --env ${env.name} --to ${input.to} --pipeline <file>`;
@@ -35,6 +41,7 @@ export async function rollbackImage(raw: RollbackInput): Promise<PromotionRecord
   run.rec.digest = input.to;
   installHandlers(st);
   run.locks.install();
+  started(st);
   st.pin(input.to); // the digest is known from the start: status and visibility show it
   return runPlan(run, plan, { completedEvent: 'rolled-back' });
 }
