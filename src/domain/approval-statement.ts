@@ -14,10 +14,7 @@
  * fields from them.
  */
 import { z } from 'zod';
-import {
-  APPROVAL_STATEMENT_TYPE,
-  canonicalApprovalStatement,
-} from './approval-statement-rules.js';
+import { APPROVAL_STATEMENT_TYPE, canonicalApprovalStatement } from './approval-statement-rules.js';
 
 export * from './approval-statement-rules.js';
 

@@ -1,7 +1,8 @@
 /**
  * The pipeline file: the ordered environments a promotion walks through, each bound to one Harbor project
- * with its own gates. Validated by zod here (pure; the worker re-validates a workflow's input with the same
- * schema in a local activity, and the workflow uses the zod-free pipeline-rules.ts); YAML parsing lives in pipeline-file.ts so the workflow bundle stays small.
+ * with its own gates. Validated by zod here (pure; the worker checks a workflow's input with the same schema
+ * in an activity, and the workflow bundle uses the zod-free pipeline-rules.ts instead of this file); YAML
+ * parsing lives in pipeline-file.ts.
  * Harbor's URL and credentials are the worker's (env), never part of this file.
  */
 import { z } from 'zod';
