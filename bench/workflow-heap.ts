@@ -5,7 +5,7 @@
  *
  * Creates N promotions in the SDK's reusable V8 context (test/support/workflow-vm.ts, what a worker runs
  * with reuseV8Context), each run up to its first Harbor activity and kept (as the worker's cache keeps
- * it), and reports the heap they hold after a full collection, per workflow:
+ * it), and reports the heap they hold after a full collection and the time to create and run each:
  * - `new`: a promotion started on this version (the worker checks its input; no zod in the sandbox);
  * - `replay`: one whose history predates the input-check marker (the check runs in the sandbox, zod
  *   loaded lazily), as every promotion did before this version;
@@ -25,7 +25,11 @@ const used = () => {
   return process.memoryUsage().heapUsed;
 };
 
-async function measure(workflowsPath: string, n: number, mode: 'new' | 'replay' | 'fresh'): Promise<number> {
+async function measure(
+  workflowsPath: string,
+  n: number,
+  mode: 'new' | 'replay' | 'fresh',
+): Promise<{ bytes: number; ms: number }> {
   const vm = await WorkflowVm.create(await bundle(workflowsPath), Object.keys(inputCheckActivities()));
   const raw = input(testPipeline());
   const checked = await inputCheckActivities().checkPromotionInput(raw);
@@ -33,29 +37,33 @@ async function measure(workflowsPath: string, n: number, mode: 'new' | 'replay' 
   await vm.start('promoteImage', raw, { replaying: mode === 'replay' });
   const before = used();
   const kept = [];
+  const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const { workflow, commands } = await vm.start('promoteImage', raw, { replaying: mode === 'replay' });
     if (mode === 'new') await workflow.resolveActivity(1, checked);
     else if (!commands.some((c) => c.scheduleActivity)) throw new Error(`${mode}: no activity scheduled`);
     kept.push(workflow);
   }
-  const perWorkflow = (used() - before) / n;
+  const ms = (performance.now() - t0) / n;
+  const bytes = (used() - before) / n;
   for (const w of kept) await w.dispose();
   await vm.destroy();
-  return perWorkflow;
+  return { bytes, ms };
 }
 
 async function main() {
   const n = Number(process.argv[2] ?? 50);
   const here = resolve(__dirname, '../src/workflows/index.ts');
   const other = process.argv[3];
-  const rows: [string, number][] = [
+  const rows: [string, { bytes: number; ms: number }][] = [
     ['this version, new promotion (input checked by the worker)', await measure(here, n, 'new')],
     ['this version, history from before (input checked in the sandbox)', await measure(here, n, 'replay')],
   ];
   if (other) rows.push([`${other}, new promotion`, await measure(resolve(other), n, 'fresh')]);
-  for (const [name, bytes] of rows)
-    console.log(`${(bytes / 1024).toFixed(0).padStart(6)} KiB/workflow  ${name}`);
+  for (const [name, { bytes, ms }] of rows)
+    console.log(
+      `${(bytes / 1024).toFixed(0).padStart(6)} KiB/workflow ${ms.toFixed(1).padStart(6)} ms to create and run  ${name}`,
+    );
 }
 
 void main().catch((e) => {
