@@ -2,18 +2,18 @@
  * How promoteImage and rollbackImage read their input. A workflow started with this version has the
  * worker check it in an activity (checkPromotionInput / checkRollbackInput, src/activities/
  * input-check.ts), behind patched('input-check-activity'): zod and the schemas of src/domain are never
- * evaluated in its sandbox, where each cached workflow would hold its own copy of them (about 1.8 MB;
- * tracker issue 13). test/unit/workflows/sandbox-modules.test.ts keeps it so.
- *
- * A regular activity, not a local one: with a local activity followed by patched('environment-lock') in
- * the same workflow task, the worker (SDK 1.24) failed to replay its own history for a query once the
- * workflow had left the cache ("Non-deprecated patch marker encountered for change environment-lock, but
- * there is no corresponding change command"). A regular activity costs one more workflow task at the start.
+ * evaluated in its sandbox, where each cached workflow would hold its own copy of them (about 1 MB,
+ * bench/workflow-heap.ts; tracker issue 13). test/unit/workflows/sandbox-modules.test.ts keeps it so.
  *
  * A history recorded before that has no marker and replays the check it made then, in the sandbox: the
  * schema module is `require`d here, inside the function, so webpack keeps it in the bundle but evaluates
  * it (and zod) only when such a history is replayed. Both ways fail the same: InvalidInput, non-retryable,
  * one line per problem naming the field.
+ *
+ * A regular activity, not a local one: with a local activity followed by patched('environment-lock') in
+ * the same workflow task, the worker (SDK 1.24) failed to replay its own history for a query once the
+ * workflow had left the cache ("Non-deprecated patch marker encountered for change environment-lock, but
+ * there is no corresponding change command"). A regular activity costs one more workflow task at the start.
  */
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import type { InputCheck } from '../activities/contract.js';
