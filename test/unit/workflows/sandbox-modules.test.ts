@@ -1,7 +1,7 @@
 /**
  * Tracker issue 13: every workflow a worker creates evaluates its own copy of each module of the workflow
  * bundle (the SDK's reusable V8 context keeps one module cache per workflow), so a module in the sandbox
- * costs heap in every cached workflow. zod and the schemas of src/domain cost about 1.8 MB each; a new
+ * costs heap in every cached workflow. zod and the schemas of src/domain cost about 1 MB each; a new
  * promotion or rollback must evaluate none of them. The bundle is the real one (the SDK's bundler), run in
  * the SDK's own ReusableVMWorkflowCreator, and the module cache read is the workflow's own.
  */
