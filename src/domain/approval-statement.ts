@@ -1,5 +1,6 @@
 /**
- * Signed approvals, the pure half (no crypto, so the workflow bundle can use it too):
+ * Signed approvals, the pure half (no crypto, so the workflow bundle can use it too; all but the statement's
+ * zod schema is in approval-statement-rules.ts, re-exported here, which the workflow imports instead):
  *
  * - the approval statement an approver signs, and its canonical bytes;
  * - the approvers' public keys, given as git/OpenSSH `allowed_signers` lines.
