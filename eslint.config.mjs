@@ -49,6 +49,36 @@ export default tseslint.config(
       ],
     },
   },
+  ...[
+    // Every cached workflow evaluates its own copy of what the workflow code imports: no zod there
+    // (docs/steps.md, "No zod in the workflow code"; test/unit/workflows/sandbox-modules.test.ts). Types
+    // are fine (erased); a schema needed at run time is require()d lazily (src/workflows/input-check.ts).
+    // start.ts and rollback-start.ts are the client's side (CLI, tests): not in the bundle.
+    {
+      files: ['src/workflows/**/*.ts'],
+      ignores: ['src/workflows/start.ts', 'src/workflows/rollback-start.ts'],
+      schemas: '(^|/)domain/',
+    },
+    { files: ['src/domain/*-rules.ts'], ignores: [], schemas: '^\\./' },
+  ].map(({ files, ignores, schemas }) => ({
+    files,
+    ignores,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^zod$|${schemas}(pipeline|promotion|rollback|freeze|evidence|attestation|approval-statement|notify)\\.js$`,
+              allowTypeImports: true,
+              message:
+                'workflow code imports no zod: import the rule from the zod-free *-rules.ts sibling (docs/steps.md, "No zod in the workflow code")',
+            },
+          ],
+        },
+      ],
+    },
+  })),
   {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {

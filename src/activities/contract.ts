@@ -17,8 +17,10 @@ import type {
   DigestProof,
   OverlayResult,
   SignResult,
+  ValidPromotionInput,
   VerificationResult,
 } from '../domain/promotion.js';
+import type { ValidRollbackInput } from '../domain/rollback.js';
 import type { NotificationDelivery, SendNotificationInput } from '../domain/notify.js';
 import type { ProjectPolicy } from '../domain/quarantine.js';
 import type { ScanSummary } from '../domain/scan-policy.js';
@@ -139,7 +141,20 @@ export interface AttestationProof {
   /** Predicate types whose attestation verifies with the promoter's key. */
   predicateTypes: string[];
 }
-export interface PromotionActivities {
+/** A workflow input as the worker's zod schema reads it: the input with defaults filled in, or why not. */
+export type InputCheck<T> = { ok: true; input: T } | { ok: false; problems: string[] };
+
+/**
+ * Input checks run as activities (src/activities/input-check.ts): zod runs in the worker's own context,
+ * where its modules are evaluated once, instead of in every cached workflow (tracker issue 13).
+ * The input is `unknown` on purpose: it is what the client sent.
+ */
+export interface InputCheckActivities {
+  checkPromotionInput(input: unknown): Promise<InputCheck<ValidPromotionInput>>;
+  checkRollbackInput(input: unknown): Promise<InputCheck<ValidRollbackInput>>;
+}
+
+export interface PromotionActivities extends InputCheckActivities {
   resolveDigest(input: ResolveDigestInput): Promise<ResolvedArtifact>;
   ensureScanned(input: EnsureScannedInput): Promise<ScanSummary>;
   readProjectPolicy(input: { project: string }): Promise<ProjectPolicy>;

@@ -18,6 +18,7 @@ import { environmentLockActivities } from './environment-lock.js';
 import type { Deps, Secrets } from './deps.js';
 import { gitopsActivities } from './gitops.js';
 import { harborActivities, verifyDigestsActivity } from './harbor.js';
+import { inputCheckActivities } from './input-check.js';
 import { readSecret, Redactor, sweepStalePrivateDirs } from './secrets.js';
 import { SigningKeySession } from './session-key.js';
 import { notifyActivities } from './notify.js';
@@ -92,6 +93,7 @@ export function buildActivities(
     ...approvalActivities(),
     ...notifyActivities(),
     ...environmentLockActivities(),
+    ...inputCheckActivities(),
   };
   return { activities, doctor: doctorActivities(d), connection: conn, redactor };
 }

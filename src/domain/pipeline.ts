@@ -1,18 +1,12 @@
 /**
  * The pipeline file: the ordered environments a promotion walks through, each bound to one Harbor project
- * with its own gates. Validated by zod here (pure, also bundled into the workflow, which re-validates its
- * input with the same schema); YAML parsing lives in pipeline-file.ts so the workflow bundle stays small.
+ * with its own gates. Validated by zod here (pure; the worker checks a workflow's input with the same schema
+ * in an activity, and the workflow bundle uses the zod-free pipeline-rules.ts instead of this file); YAML
+ * parsing lives in pipeline-file.ts.
  * Harbor's URL and credentials are the worker's (env), never part of this file.
  */
 import { z } from 'zod';
-import {
-  DURATION_PATTERN,
-  durationMs,
-  MAX_DURATION,
-  MAX_DURATION_MS,
-  MIN_POLL_INTERVAL,
-  MIN_POLL_INTERVAL_MS,
-} from './duration.js';
+import { DURATION_PATTERN } from './duration.js';
 import {
   digestProblem,
   projectProblem,
@@ -23,9 +17,21 @@ import {
 import { FreezeList } from './freeze.js';
 import { WebhookSpec } from './notify.js';
 import { RequiresList } from './evidence.js';
-import { CONCURRENCY_POLICIES, DEFAULT_CONCURRENCY, type ConcurrencyPolicy } from './environment-lock.js';
+import { CONCURRENCY_POLICIES } from './environment-lock.js';
 import { THRESHOLDS } from './severity.js';
 import { keysOf, parseAllowedSignerLine } from './approval-statement.js';
+import { durationLimitProblems, formatPath } from './pipeline-rules.js';
+
+// The zod-free rules (the workflow imports them from pipeline-rules.ts directly).
+export {
+  concurrencyOf,
+  durationLimitProblems,
+  formatPath,
+  repositoryIn,
+  scanMode,
+  scanSettings,
+  type ScanMode,
+} from './pipeline-rules.js';
 
 /** Check a string with one of the image-ref "problem" functions, so messages are the same everywhere. */
 const checked = (problem: (s: string) => string | undefined) =>
@@ -297,64 +303,6 @@ export type Environment = z.output<typeof EnvironmentSpec>;
 export type Verification = z.output<typeof VerificationSpec>;
 export type ScanSettings = z.output<typeof ScanSpec>;
 
-/** How an environment's scan gate behaves: `required` (default), `optional` (only with a scanner), `off`. */
-export type ScanMode = 'required' | 'optional' | 'off';
-export function scanMode(env: Environment): ScanMode {
-  if (env.scan === false) return 'off';
-  return env.scan.required === false ? 'optional' : 'required';
-}
-/** Poll interval and deadline of the scan gate (the defaults when it is off, for code that needs numbers). */
-export function scanSettings(env: Environment): ScanSettings {
-  return env.scan === false ? { timeout: '30m', pollInterval: '15s' } : env.scan;
-}
-
-/** The environment's `concurrency` policy (default `supersede`). */
-export function concurrencyOf(env: Environment): ConcurrencyPolicy {
-  return env.concurrency ?? DEFAULT_CONCURRENCY;
-}
-
-/** Repository of `env` for a promotion of `repository`. */
-export function repositoryIn(env: Environment, repository: string): string {
-  return env.repository ?? repository;
-}
-
-// ---- limits of durations ----------------------------------------------------------------------------
-
-/** Keys whose values are durations (in any environment, gate or freeze window). */
-const DURATION_KEYS = new Set(['timeout', 'pollInterval', 'expiry', 'soak', 'duration']);
-
-/**
- * Durations outside what the workflow can wait for (MAX_DURATION) and poll intervals under
- * MIN_POLL_INTERVAL, one line per field. Separate from the schema because the workflow must still accept
- * inputs of promotions started before these limits existed (it checks them behind `patched()`).
- */
-export function durationLimitProblems(p: Pipeline): string[] {
-  const out: string[] = [];
-  const walk = (v: unknown, path: PropertyKey[]) => {
-    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
-    else if (v !== null && typeof v === 'object')
-      for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
-    else if (
-      typeof v === 'string' &&
-      DURATION_KEYS.has(String(path[path.length - 1])) &&
-      DURATION_PATTERN.test(v)
-    ) {
-      const ms = durationMs(v);
-      const key = path[path.length - 1];
-      if (ms > MAX_DURATION_MS)
-        out.push(
-          `${formatPath(path)}: "${v}" is longer than the longest wait harbor-promote allows (${MAX_DURATION}, about 10 years; Temporal timers end at about 100 years); give a shorter duration`,
-        );
-      else if (key === 'pollInterval' && ms < MIN_POLL_INTERVAL_MS)
-        out.push(
-          `${formatPath(path)}: "${v}" is under the shortest poll interval of ${MIN_POLL_INTERVAL}; give ${MIN_POLL_INTERVAL} or more (e.g. "15s")`,
-        );
-    }
-  };
-  walk(p, []);
-  return out;
-}
-
 // ---- error formatting: every message names its path and the fix -------------------------------------
 
 /** Keys the schema knows, to suggest the right spelling of an unknown one. */
@@ -405,12 +353,6 @@ const KNOWN_KEYS = [
 ];
 /** Keys people reach for that belong to the worker. */
 const WORKER_KEYS = /^(harbor(Url|_url)?|url|credentials?|username|user|password|token|robot|secret|auth)$/i;
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : `${out ? '.' : ''}${String(seg)}`;
-  return out || '(top level)';
-}
 
 function editDistance(a: string, b: string): number {
   const d = Array.from({ length: b.length + 1 }, (_, j) => j);

@@ -1,15 +1,16 @@
 /**
- * The promotion's input, identity and record. The input schema is the one the workflow re-validates
- * (it rejects a bad input as `InvalidInput`), the record is the workflow's result.
+ * The promotion's input, identity and record. The input schema is the one the worker re-validates a
+ * workflow's input with (the workflow rejects a bad input as `InvalidInput`), the record is the workflow's
+ * result.
  */
 import { z } from 'zod';
 import type { NotificationDelivery } from './notify.js';
 import type { ScanSummary } from './scan-policy.js';
 import { isDigest } from './image-ref.js';
+import { plannedEnvironments } from './promotion-rules.js';
 import {
   durationLimitProblems,
   EnvironmentName,
-  type Environment,
   formatIssues,
   PipelineSchema,
   Reference,
@@ -47,6 +48,9 @@ export const PromotionInputSchema = z
 export type PromotionInput = z.input<typeof PromotionInputSchema>;
 export type ValidPromotionInput = z.output<typeof PromotionInputSchema>;
 
+// Zod-free (the workflow imports it from promotion-rules.ts directly).
+export { plannedEnvironments } from './promotion-rules.js';
+
 /**
  * Validates a promotion input. `limits: false` skips the duration limits (durationLimitProblems): only the
  * workflow passes it, for inputs of promotions started before the limits existed (it applies them behind
@@ -62,21 +66,6 @@ export function checkPromotionInput(
   return limits.length > 0
     ? { ok: false, problems: limits.map((l) => `pipeline.${l}`) }
     : { ok: true, input: r.data };
-}
-
-/**
- * The environments this promotion walks: the source, then each destination up to the target. A
- * destination's `freeze` here is every window that holds it: the pipeline-wide ones, then its own.
- */
-export function plannedEnvironments(input: ValidPromotionInput): Environment[] {
-  const envs = input.pipeline.environments;
-  const last = input.targetEnvironment
-    ? envs.findIndex((e) => e.name === input.targetEnvironment)
-    : envs.length - 1;
-  const shared = input.pipeline.freeze ?? [];
-  return envs
-    .slice(0, last + 1)
-    .map((e, i) => (i > 0 && shared.length > 0 ? { ...e, freeze: [...shared, ...(e.freeze ?? [])] } : e));
 }
 
 /**

@@ -12,7 +12,6 @@ import {
   PipelineSchema,
   RepositoryName,
   Tag,
-  type Environment,
   type Pipeline,
 } from './pipeline.js';
 import type { PromotionRecord, StepRecord } from './promotion.js';
@@ -62,6 +61,9 @@ export function rollbackEnvironmentProblem(pipeline: Pipeline, name: string): st
 export type RollbackInput = z.input<typeof RollbackInputSchema>;
 export type ValidRollbackInput = z.output<typeof RollbackInputSchema>;
 
+// Zod-free (the workflow imports it from rollback-rules.ts directly).
+export { rollbackEnvironment } from './rollback-rules.js';
+
 export function checkRollbackInput(
   value: unknown,
 ): { ok: true; input: ValidRollbackInput } | { ok: false; problems: string[] } {
@@ -84,19 +86,6 @@ export const shortDigest = (d: string) => (isDigest(d) ? `${d.slice(0, 19)}…` 
 export function rollbackSummary(input: ValidRollbackInput): string {
   const to = `${shortDigest(input.to)}${input.tag ? ` (${input.tag})` : ''}`;
   return `rollback ${input.repository} in ${input.environment} to ${to}${input.from ? ` from ${shortDigest(input.from)}` : ''}`;
-}
-
-/**
- * The environment a rollback acts in and its position in the pipeline. With `rollback: { approval: false }`
- * the environment's approval gate is left out (the plan is built from this environment).
- */
-export function rollbackEnvironment(pipeline: Pipeline, name: string): { env: Environment; index: number } {
-  const index = pipeline.environments.findIndex((e) => e.name === name);
-  const env = pipeline.environments[index];
-  if (!env) throw new Error(`no environment ${name}`); // the input schema rules this out
-  if (pipeline.rollback?.approval !== false) return { env, index };
-  const { approval: _skipped, ...rest } = env;
-  return { env: rest, index };
 }
 
 // ---- which digest is the previous one --------------------------------------------------------------------

@@ -2,11 +2,18 @@
  * How the workflow code is bundled, the same for the Docker image's prebuilt bundle (bundle.ts), a worker
  * started without one, and the tests.
  *
- * No module is preloaded (bundlerOptions.preloadModules) although every cached workflow evaluates its own
- * copy of zod and the schemas (about 1.1 MB of live heap per cached workflow, docs/benchmarks.md): the SDK
+ * Every cached workflow evaluates its own copy of each module it imports (the SDK's reusable V8 context
+ * keeps one module cache per workflow), so the workflow code imports no zod: the domain rules it uses live
+ * in zod-free src/domain/*-rules.ts, and the worker checks a new workflow's input in an activity
+ * (src/workflows/input-check.ts). That took a new promotion from about 1.2 MB of heap to about 0.15 MB
+ * (bench/workflow-heap.ts); test/unit/workflows/sandbox-modules.test.ts keeps it so. zod is still in the
+ * bundle, required lazily, for histories recorded before the input check moved (and for reading a signed
+ * approval statement, approvals.ts).
+ *
+ * Preloading zod instead (bundlerOptions.preloadModules, one shared copy) does not work: the SDK
  * deep-freezes preloaded modules, and zod writes to its objects after creation (members materialize on
  * first use, `util.allowsEval` caches), so a shared zod fails in the workflow with "Cannot define property
- * safeParse, object is not extensible". WORKER_MAX_CACHED_WORKFLOWS bounds that cost instead.
+ * safeParse, object is not extensible".
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

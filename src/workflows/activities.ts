@@ -6,7 +6,8 @@ import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { PromotionActivities } from '../activities/contract.js';
 import { durationMs } from '../domain/duration.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../domain/failures.js';
-import { scanSettings, type Environment } from '../domain/pipeline.js';
+import type { Environment } from '../domain/pipeline.js';
+import { scanSettings } from '../domain/pipeline-rules.js';
 
 /** Network errors, 5xx, 429: retried with backoff; the typed failures (failures.ts) are not. */
 const RETRY = {
@@ -55,6 +56,9 @@ const OPTIONS: Record<keyof PromotionActivities, ActivityOptions> = {
   readOverlayPin: TOOL,
   requestEnvironment: QUICK,
   isWorkflowRunning: QUICK,
+  // zod on the worker instead of in every cached workflow (input-check.ts); pure computation.
+  checkPromotionInput: QUICK,
+  checkRollbackInput: QUICK,
 };
 
 /**
@@ -87,6 +91,7 @@ export function verificationOptions(timeoutMs: number): ActivityOptions {
 const acts = proxyActivities<PromotionActivities>(QUICK);
 
 type Act = keyof PromotionActivities;
+
 type In<K extends Act> = Parameters<PromotionActivities[K]>[0];
 type Out<K extends Act> = Awaited<ReturnType<PromotionActivities[K]>>;
 

@@ -4,13 +4,13 @@
  * and a fire-and-forget sender (signal) get the same rules.
  */
 import { ApplicationFailure, setHandler, uuid4 } from '@temporalio/workflow';
+import type * as ApprovalStatementSchema from '../domain/approval-statement.js';
 import {
   APPROVAL_NAMESPACE,
   keysOf,
-  parseApprovalStatement,
   sshSignatureSigner,
   statementMismatch,
-} from '../domain/approval-statement.js';
+} from '../domain/approval-statement-rules.js';
 import type { ApprovalRecord, ApprovalSignature } from '../domain/promotion.js';
 import { call } from './activities.js';
 import {
@@ -59,6 +59,19 @@ export function approvalProblem(
   if (kind === 'approve' && rec.approvals.some((x) => x.approver === a.approver))
     return `"${a.approver}" already approved ${a.environment}; ${rec.required - rec.approvals.length} more from other approvers needed`;
   return undefined;
+}
+
+/**
+ * Reads a signed statement against its zod schema. The schema module is `require`d here, not imported: a
+ * workflow evaluates zod only once it is sent a signed approval, not when it is created (input-check.ts
+ * says why); webpack keeps the module in the bundle and evaluates it on the first call.
+ */
+function parseApprovalStatement(
+  text: string,
+): ReturnType<typeof ApprovalStatementSchema.parseApprovalStatement> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
+  const schema = require('../domain/approval-statement.js') as typeof ApprovalStatementSchema;
+  return schema.parseApprovalStatement(text);
 }
 
 /** The statement fields an approve/reject must have signed for this gate now. */
@@ -225,29 +238,32 @@ function signedBySignal(st: PromotionState, a: ApproveArgs | RejectArgs): string
     : undefined;
 }
 
-function refuse(problem: string | undefined): void {
+export function refuse(problem: string | undefined): void {
   if (problem) throw new Error(problem); // rejects the update: nothing lands in history
+}
+
+/** The approve update's handler (after its validator); also used while the promotion starts (starting.ts). */
+export function approveByUpdate(st: PromotionState, a: ApproveArgs) {
+  return needsCheck(st, a)
+    ? checkSigned(st, 'approve', a).then((sig) => approve(st, a, 'update', sig))
+    : approve(st, a, 'update');
+}
+
+export function rejectByUpdate(st: PromotionState, a: RejectArgs) {
+  return needsCheck(st, a)
+    ? checkSigned(st, 'reject', a).then((sig) => reject(st, a, 'update', sig))
+    : reject(st, a, 'update');
 }
 
 export function installHandlers(st: PromotionState): void {
   setHandler(statusQuery, () => st.status());
   // Unsigned messages stay synchronous, exactly as before signed approvals existed.
-  setHandler(
-    approveUpdate,
-    (a) =>
-      needsCheck(st, a)
-        ? checkSigned(st, 'approve', a).then((sig) => approve(st, a, 'update', sig))
-        : approve(st, a, 'update'),
-    { validator: (a) => refuse(approvalProblem(st, 'approve', a)) },
-  );
-  setHandler(
-    rejectUpdate,
-    (a) =>
-      needsCheck(st, a)
-        ? checkSigned(st, 'reject', a).then((sig) => reject(st, a, 'update', sig))
-        : reject(st, a, 'update'),
-    { validator: (a) => refuse(approvalProblem(st, 'reject', a)) },
-  );
+  setHandler(approveUpdate, (a) => approveByUpdate(st, a), {
+    validator: (a) => refuse(approvalProblem(st, 'approve', a)),
+  });
+  setHandler(rejectUpdate, (a) => rejectByUpdate(st, a), {
+    validator: (a) => refuse(approvalProblem(st, 'reject', a)),
+  });
   setHandler(approveSignal, (a) => {
     const problem = approvalProblem(st, 'approve', a) ?? signedBySignal(st, a);
     if (problem)

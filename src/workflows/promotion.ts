@@ -6,18 +6,13 @@
  * order live in steps/table.ts: the plan shown by `status` and this execution both come from it.
  * After resolveAndPin only the pinned digest is used, so a tag moved meanwhile changes nothing.
  */
-import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
-import { FailureType } from '../domain/failures.js';
-import { durationLimitProblems } from '../domain/pipeline.js';
-import {
-  checkPromotionInput,
-  plannedEnvironments,
-  type PromotionInput,
-  type PromotionRecord,
-  type ValidPromotionInput,
-} from '../domain/promotion.js';
+import { patched, workflowInfo } from '@temporalio/workflow';
+import type { PromotionInput, PromotionRecord, ValidPromotionInput } from '../domain/promotion.js';
+import { plannedEnvironments } from '../domain/promotion-rules.js';
 import { installHandlers } from './approvals.js';
+import { checkedPromotionInput } from './input-check.js';
 import { runPlan } from './run-plan.js';
+import { installStartingHandlers } from './starting.js';
 import { installUnfreezeHandler } from './unfreeze.js';
 import { PromotionState } from './state.js';
 import { PromotionRun } from './steps/context.js';
@@ -27,30 +22,26 @@ export type { PromotionInput, PromotionRecord } from '../domain/promotion.js';
 export { describeFailure } from './steps/failure.js';
 
 export async function promoteImage(raw: PromotionInput): Promise<PromotionRecord> {
-  const input = validated(raw);
-  const envs = plannedEnvironments(input);
+  let started!: (st: PromotionState) => void;
+  const ready = new Promise<PromotionState>((r) => (started = r));
+  // While the worker checks the input, the handlers answer from the plan of the input as it came.
+  const asCame = () => initialState(raw as ValidPromotionInput, true).st;
+  const input = await checkedPromotionInput(raw, () =>
+    installStartingHandlers(asCame, ready, { unfreeze: true }),
+  );
   // Versioned: promotions started before the environment locks plan without their steps (table.ts).
-  const environmentLock = patched('environment-lock');
-  const plan = planSteps(envs, { environmentLock });
-  const st = new PromotionState(workflowInfo().workflowId, input, envs, plan);
+  const { st, envs, plan } = initialState(input, patched('environment-lock'));
   const run = new PromotionRun(st, input, envs);
   installHandlers(st);
   installUnfreezeHandler(st);
   run.locks.install();
+  started(st);
   st.publish();
   return runPlan(run, plan, { completedEvent: 'completed' });
 }
 
-function validated(raw: PromotionInput): ValidPromotionInput {
-  let r = checkPromotionInput(raw, { limits: false });
-  // Promotions started before the duration limits keep running; a new one out of them fails here (the
-  // marker is recorded only for such an input, so valid inputs' histories do not change).
-  if (r.ok && durationLimitProblems(r.input.pipeline).length > 0 && patched('duration-limits'))
-    r = checkPromotionInput(raw);
-  if (r.ok) return r.input;
-  throw ApplicationFailure.create({
-    type: FailureType.InvalidInput,
-    nonRetryable: true,
-    message: `invalid promotion input:\n${r.problems.map((x) => `  - ${x}`).join('\n')}`,
-  });
+function initialState(input: ValidPromotionInput, environmentLock: boolean) {
+  const envs = plannedEnvironments(input);
+  const plan = planSteps(envs, { environmentLock });
+  return { st: new PromotionState(workflowInfo().workflowId, input, envs, plan), envs, plan };
 }

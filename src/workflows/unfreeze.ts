@@ -32,7 +32,7 @@ export function unfreezeProblem(st: PromotionState, a: Partial<UnfreezeArgs>): s
   return undefined;
 }
 
-function unfreeze(st: PromotionState, a: UnfreezeArgs): UnfreezeAnswer {
+export function unfreeze(st: PromotionState, a: UnfreezeArgs): UnfreezeAnswer {
   const rec = st.freezes[a.environment]!;
   rec.unfrozen = { approver: a.approver, reason: a.reason, at: new Date().toISOString(), via: 'update' };
   // The wait (if any) sees `unfrozen` and moves on; it marks its wait as ended.

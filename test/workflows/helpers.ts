@@ -14,7 +14,12 @@ import {
 } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { approvalActivities } from '../../src/activities/approvals.js';
-import type { PromotionActivities, ScanSummary } from '../../src/activities/contract.js';
+import type {
+  InputCheckActivities,
+  PromotionActivities,
+  ScanSummary,
+} from '../../src/activities/contract.js';
+import { inputCheckActivities } from '../../src/activities/input-check.js';
 import { environmentLockActivities } from '../../src/activities/environment-lock.js';
 import { RECORD_PREDICATE_TYPE, VSA_PREDICATE_TYPE } from '../../src/domain/attestation.js';
 import { EVIDENCE_PREDICATE_TYPES } from '../../src/domain/evidence.js';
@@ -118,7 +123,7 @@ export function mockActivities(over: Partial<PromotionActivities> = {}): {
   calls: Call[];
 } {
   const calls: Call[] = [];
-  const base: PromotionActivities = {
+  const base: Omit<PromotionActivities, keyof InputCheckActivities> = {
     resolveDigest: async (i) => ({
       digest: DIGEST,
       manifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
@@ -182,8 +187,13 @@ export function mockActivities(over: Partial<PromotionActivities> = {}): {
     // The real ones: they only talk to the test server (signal-with-start, describe).
     ...environmentLockActivities({ checkIntervalMs: 500, idleMs: 2_000 }),
   };
-  const acts = {} as Record<string, unknown>;
-  for (const name of Object.keys(base) as (keyof PromotionActivities)[]) {
+  // The real input checks (the worker's zod schemas), not recorded: they reach no outside system.
+  const checks = inputCheckActivities();
+  const acts: Record<string, unknown> = {
+    checkPromotionInput: over.checkPromotionInput ?? checks.checkPromotionInput,
+    checkRollbackInput: over.checkRollbackInput ?? checks.checkRollbackInput,
+  };
+  for (const name of Object.keys(base) as (keyof typeof base)[]) {
     const fn = (over[name] ?? base[name]) as (i: unknown) => Promise<unknown>;
     acts[name] = async (i: unknown) => {
       calls.push({ name, input: i });

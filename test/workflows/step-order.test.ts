@@ -174,14 +174,17 @@ describe('step order', () => {
       const probed = Object.fromEntries(
         Object.entries(acts).map(([name, fn]) => [
           name,
-          async (i: unknown) => {
-            const id = Context.current().info.workflowExecution!.workflowId; // always set for a workflow's activity
-            const s = await ctx.env.client.workflow.getHandle(id).query(statusQuery);
-            // Not asserted here: a failing activity would be retried, not fail the test.
-            const now = s.steps.filter((x) => x.state === 'running' || x.state === 'waiting');
-            running.push(now.map((x) => x.id).join(' + '));
-            return (fn as (i: unknown) => Promise<unknown>)(i);
-          },
+          // The input check runs before any step (the status it could read has none running).
+          name === 'checkPromotionInput'
+            ? fn
+            : async (i: unknown) => {
+                const id = Context.current().info.workflowExecution!.workflowId; // always set for a workflow's activity
+                const s = await ctx.env.client.workflow.getHandle(id).query(statusQuery);
+                // Not asserted here: a failing activity would be retried, not fail the test.
+                const now = s.steps.filter((x) => x.state === 'running' || x.state === 'waiting');
+                running.push(now.map((x) => x.id).join(' + '));
+                return (fn as (i: unknown) => Promise<unknown>)(i);
+              },
         ]),
       ) as unknown as PromotionActivities;
       let planned: string[] = [];

@@ -14,7 +14,7 @@ import {
   type PinnedArtifact,
 } from '../../domain/environment-lock.js';
 import { FailureType } from '../../domain/failures.js';
-import { concurrencyOf, repositoryIn } from '../../domain/pipeline.js';
+import { concurrencyOf, repositoryIn } from '../../domain/pipeline-rules.js';
 import { call } from '../activities.js';
 import { fail } from './failure.js';
 import { defineStep, type RunningStep } from './step.js';

@@ -1,6 +1,6 @@
 /** Destination with `approval`: wait until enough approvers said yes (or one said no, or it expired). */
 import { condition, patched, uuid4 } from '@temporalio/workflow';
-import { keysOf, parseAllowedSigners } from '../../domain/approval-statement.js';
+import { keysOf, parseAllowedSigners } from '../../domain/approval-statement-rules.js';
 import { durationMs } from '../../domain/duration.js';
 import { FailureType } from '../../domain/failures.js';
 import type { Environment } from '../../domain/pipeline.js';

@@ -4,7 +4,7 @@
  * Versioned: promotions started before this step existed skip it (their histories have no marker).
  */
 import { patched } from '@temporalio/workflow';
-import { environmentEvidence } from '../../domain/attestation.js';
+import { environmentEvidence } from '../../domain/attestation-rules.js';
 import { call } from '../activities.js';
 import { defineStep } from './step.js';
 

@@ -5,7 +5,7 @@
  * time, so replay decides the same.
  */
 import { condition, patched } from '@temporalio/workflow';
-import { activeFreeze } from '../../domain/freeze.js';
+import { activeFreeze } from '../../domain/freeze-rules.js';
 import { notify } from '../notify.js';
 import { defineStep } from './step.js';
 

@@ -5,7 +5,7 @@
  * (src/domain/evidence.ts) is pure, so the failure names exactly what is missing and where.
  */
 import { patched } from '@temporalio/workflow';
-import { decideEvidence, type EvidenceFinding } from '../../domain/evidence.js';
+import { decideEvidence, type EvidenceFinding } from '../../domain/evidence-rules.js';
 import { FailureType } from '../../domain/failures.js';
 import { call } from '../activities.js';
 import { fail } from './failure.js';

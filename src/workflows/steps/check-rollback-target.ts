@@ -3,7 +3,7 @@
  * pullable there (not quarantined by a finding that appeared since). Nothing is changed before this passes.
  */
 import { FailureType } from '../../domain/failures.js';
-import { repositoryIn } from '../../domain/pipeline.js';
+import { repositoryIn } from '../../domain/pipeline-rules.js';
 import { call } from '../activities.js';
 import { fail } from './failure.js';
 import { defineStep } from './step.js';

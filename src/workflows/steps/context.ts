@@ -4,7 +4,8 @@
  */
 import type { ArtifactRef, CopyResult } from '../../activities/contract.js';
 import { isDigest } from '../../domain/image-ref.js';
-import { repositoryIn, type Environment } from '../../domain/pipeline.js';
+import type { Environment } from '../../domain/pipeline.js';
+import { repositoryIn } from '../../domain/pipeline-rules.js';
 import type { PromotionRecord, ValidPromotionInput } from '../../domain/promotion.js';
 import { HeldEnvironments } from '../held-environments.js';
 import type { PromotionState } from '../state.js';

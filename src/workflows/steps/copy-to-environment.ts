@@ -1,5 +1,5 @@
 /** Destination: copy the pinned digest from the previous environment's project (by its copyStrategy). */
-import { repositoryIn } from '../../domain/pipeline.js';
+import { repositoryIn } from '../../domain/pipeline-rules.js';
 import { call } from '../activities.js';
 import { defineStep } from './step.js';
 

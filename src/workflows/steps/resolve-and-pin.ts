@@ -1,7 +1,7 @@
 /** Source environment: resolve the reference to a digest; from here on only that digest is used. */
 import { FailureType } from '../../domain/failures.js';
 import { isDigest } from '../../domain/image-ref.js';
-import { repositoryIn } from '../../domain/pipeline.js';
+import { repositoryIn } from '../../domain/pipeline-rules.js';
 import { call } from '../activities.js';
 import { fail } from './failure.js';
 import { defineStep } from './step.js';

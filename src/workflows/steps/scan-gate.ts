@@ -5,7 +5,7 @@
 import { patched } from '@temporalio/workflow';
 import { durationMs } from '../../domain/duration.js';
 import { FailureType } from '../../domain/failures.js';
-import { scanMode, scanSettings } from '../../domain/pipeline.js';
+import { scanMode, scanSettings } from '../../domain/pipeline-rules.js';
 import { evaluateScan } from '../../domain/scan-policy.js';
 import { call, scanOptions } from '../activities.js';
 import { explain, fail, isNoScanner } from './failure.js';

@@ -1,5 +1,5 @@
 /** Destination with `overlay`: point the kustomize overlay at the digest (a git commit GitOps deploys). */
-import { repositoryIn } from '../../domain/pipeline.js';
+import { repositoryIn } from '../../domain/pipeline-rules.js';
 import { call } from '../activities.js';
 import { defineStep } from './step.js';
 

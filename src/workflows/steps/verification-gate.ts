@@ -6,7 +6,8 @@
 import { condition } from '@temporalio/workflow';
 import { durationMs } from '../../domain/duration.js';
 import { FailureType } from '../../domain/failures.js';
-import { repositoryIn, type Environment } from '../../domain/pipeline.js';
+import type { Environment } from '../../domain/pipeline.js';
+import { repositoryIn } from '../../domain/pipeline-rules.js';
 import type { VerificationRecord } from '../../domain/promotion.js';
 import { call, verificationOptions } from '../activities.js';
 import { notify } from '../notify.js';
