@@ -145,10 +145,12 @@ export async function measureParked(ctx: ParkedContext, o: ParkedOptions): Promi
   const probeFile = join(mkdtempSync(join(tmpdir(), 'bench-heap-')), 'samples.jsonl');
   const w = await ctx.worker(`parked-${label}`, {
     WORKER_MAX_CONCURRENT_ACTIVITIES: '16',
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${PROBE}`.trim(),
     HEAP_PROBE_FILE: probeFile,
     ...(o.snapshotDir && { HEAP_PROBE_SNAPSHOT_DIR: o.snapshotDir }),
     ...o.workerEnv,
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, o.workerEnv?.NODE_OPTIONS, `--require ${PROBE}`]
+      .filter(Boolean)
+      .join(' '),
   });
   const handles: PromotionHandle[] = [];
   try {

@@ -3,21 +3,37 @@
  *   prebuilt   the worker as the Docker image runs it: WORKER_WORKFLOW_BUNDLE set to a prebuilt bundle
  *   at-start   no WORKER_WORKFLOW_BUNDLE (`npm run worker`): the worker bundles at start, since the change
  *              in a child process (src/worker/workflow-code.ts), before it in its own heap
- *   cache-N    prebuilt, with WORKER_MAX_CACHED_WORKFLOWS=N instead of the default 50 (memory vs. replays)
+ *   cache-N    prebuilt, with WORKER_MAX_CACHED_WORKFLOWS=N instead of the default (memory vs. replays)
+ *   semi-N     prebuilt, node --max-semi-space-size=N (MB): V8's young generation per isolate
+ *   arenas-N   prebuilt, MALLOC_ARENA_MAX=N: glibc's malloc arenas (native memory of the SDK's threads)
+ * Variants combine with "+", e.g. cache-400+semi-2.
  */
-export const WORKER_VARIANTS = ['prebuilt', 'at-start', 'cache-N'] as const;
+export const WORKER_VARIANTS = ['prebuilt', 'at-start', 'cache-N', 'semi-N', 'arenas-N'] as const;
 export type WorkerVariant = string;
+
+const PART = /^(prebuilt|at-start|cache-\d+|semi-\d+|arenas-\d+)$/;
 
 export function checkVariants(names: string[]): WorkerVariant[] {
   for (const n of names)
-    if (!['prebuilt', 'at-start'].includes(n) && !/^cache-\d+$/.test(n))
-      throw new Error(`BENCH_PARKED_WORKERS: unknown variant ${n}; use ${WORKER_VARIANTS.join(', ')}`);
+    if (!n.split('+').every((p) => PART.test(p)))
+      throw new Error(
+        `BENCH_PARKED_WORKERS: unknown variant ${n}; use ${WORKER_VARIANTS.join(', ')} (joined with +)`,
+      );
   return names;
 }
 
-/** Extra worker environment of a variant (the bench passes its prebuilt bundle otherwise). */
+/**
+ * Extra worker environment of a variant (the bench passes its prebuilt bundle otherwise). NODE_OPTIONS
+ * here is added to the bench's own (its heap probe), not put in its place.
+ */
 export function variantEnv(v: WorkerVariant): Record<string, string> {
-  if (v === 'at-start') return { WORKER_WORKFLOW_BUNDLE: '' };
-  const cache = /^cache-(\d+)$/.exec(v)?.[1];
-  return cache ? { WORKER_MAX_CACHED_WORKFLOWS: cache } : {};
+  const env: Record<string, string> = {};
+  for (const part of v.split('+')) {
+    if (part === 'at-start') env.WORKER_WORKFLOW_BUNDLE = '';
+    const [, kind, n] = /^(cache|semi|arenas)-(\d+)$/.exec(part) ?? [];
+    if (kind === 'cache') env.WORKER_MAX_CACHED_WORKFLOWS = n!;
+    if (kind === 'semi') env.NODE_OPTIONS = `--max-semi-space-size=${n}`;
+    if (kind === 'arenas') env.MALLOC_ARENA_MAX = n!;
+  }
+  return env;
 }
