@@ -84,7 +84,9 @@ ENV NODE_ENV=production \
     SKOPEO_BIN=/usr/local/bin/skopeo \
     WORKER_WORK_DIR=/tmp/harbor-promote-worker \
     WORKER_METRICS_ADDRESS=0.0.0.0:9464 \
-    WORKER_LOG_FORMAT=json
+    WORKER_LOG_FORMAT=json \
+    MALLOC_ARENA_MAX=2
+# MALLOC_ARENA_MAX: fewer glibc arenas for the SDK's threads (src/worker/memory.ts, WORKER_PROCESS_ENV).
 EXPOSE 9464
 # tini forwards SIGTERM so the worker drains (WORKER_SHUTDOWN_GRACE) instead of being killed.
 ENTRYPOINT ["tini", "--", "node", "--import", "tsx", "src/worker.ts"]

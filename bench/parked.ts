@@ -337,7 +337,8 @@ export function parkedSection(results: ParkedResult[]): Section {
     for (const f of [...new Set(d.failures)].slice(0, 3))
       failureNotes.push(`${r.label}: a promotion failed in the drain: ${f}`);
   }
-  const main = results[results.length - 1]!;
+  // The targets are the product's: the prebuilt worker (the Docker image's), whatever else was compared.
+  const main = results.find((r) => r.label === 'prebuilt') ?? results[results.length - 1]!;
   const first = main.rows[0]!;
   const last = main.rows[main.rows.length - 1]!;
   verdicts.push(

@@ -17,6 +17,7 @@ import { temporalConnectionOptions } from './temporal/connection.js';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './worker/config.js';
 import { createLogger } from './worker/logging.js';
 import { checkHarbor, StartupError } from './worker/preflight.js';
+import { applyYoungGeneration } from './worker/memory.js';
 import { installRuntime } from './worker/telemetry.js';
 import { bundleInChildProcess } from './worker/workflow-code.js';
 
@@ -57,6 +58,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     return 2;
   }
 
+  // Before the SDK creates the workflow thread's isolate (src/worker/memory.ts).
+  const youngGeneration = applyYoungGeneration();
   // Secrets are read here (once); the redactor then guards every log line.
   mkdirSync(cfg.activities.workDir, { recursive: true });
   const { activities, doctor, connection: harbor, redactor } = buildActivities(cfg.activities);
@@ -147,6 +150,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       harborUrl: cfg.activities.harborUrl,
       ...(cfg.metricsAddress && { metrics: `http://${cfg.metricsAddress}/metrics` }),
       nonRetryableFailureTypes: NON_RETRYABLE_FAILURE_TYPES.length,
+      memory: `${youngGeneration}; MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? 'unset'}`,
     });
     await worker.run();
     log.info('worker stopped');

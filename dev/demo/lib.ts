@@ -12,6 +12,7 @@ import { buildImage, type ApkPkg } from '../oci-image/build';
 import { pushImage } from '../oci-image/push';
 import { binaryPath, isBuilt, loadTools, TOOL_ENV } from '../../scripts/tools';
 import { stackEnv } from '../stack/stack';
+import { WORKER_PROCESS_ENV } from '../../src/worker/memory';
 import { attestBuildEvidence, type BuildEvidence } from './build-evidence';
 import type { StackConfig } from '../stack/config';
 
@@ -200,6 +201,7 @@ export async function startWorker(
       HOME: process.env.HOME ?? '',
       WORKER_LOG_FORMAT: 'text',
       WORKER_SHUTDOWN_GRACE: '5s',
+      ...WORKER_PROCESS_ENV, // as the Dockerfile and `npm run worker` start it
       ...env,
       ...extraEnv,
     },

@@ -9,6 +9,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from
 import { dirname, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { REPO_ROOT } from '../../dev/stack/config';
+import { WORKER_PROCESS_ENV } from '../../src/worker/memory';
 import { childEnv, type Env } from './env';
 import { pollerIdentities, sleep } from './temporal';
 
@@ -72,6 +73,7 @@ export class WorkerProcess {
       cwd: REPO_ROOT,
       // No metrics endpoint unless asked for: several workers of a suite would fight over the stack's port.
       env: childEnv(this.opts.env, {
+        ...WORKER_PROCESS_ENV, // as the Dockerfile and `npm run worker` start it
         WORKER_METRICS_ADDRESS: '',
         TEMPORAL_TASK_QUEUE: this.taskQueue,
         ...this.opts.extraEnv,
