@@ -321,19 +321,49 @@ async function main(): Promise<void> {
           reference: tag,
         });
         await h.result();
-        const n = (await historyEvents(h)).length;
-        counts.push(n);
-        rows.push([rounds, `${(rounds * poll) / 1000} s`, secs(Date.now() - t), n]);
+        const ev = await historyEvents(h);
+        // Side-by-side activities complete in one workflow task or two, by chance: counted apart.
+        const tasks = ev.filter(
+          (e) =>
+            e.workflowTaskScheduledEventAttributes ??
+            e.workflowTaskStartedEventAttributes ??
+            e.workflowTaskCompletedEventAttributes,
+        ).length;
+        counts.push(ev.length - tasks);
+        rows.push([
+          rounds,
+          `${(rounds * poll) / 1000} s`,
+          secs(Date.now() - t),
+          ev.length,
+          ev.length - tasks,
+        ]);
       }
     } finally {
       await w.stop();
     }
-    const flat = Math.max(...counts) - Math.min(...counts) <= 4;
+    const flat = Math.max(...counts) === Math.min(...counts);
     return {
       title: 'History events as scans get longer',
       method: `One promotion dev → staging per row; harbor-sim's scan takes rounds × ${poll} ms and the pipeline polls every ${poll} ms, so each of the two scan waits (dev, staging rescan) spans that many poll rounds.`,
-      tables: [{ head: ['poll rounds', 'scan duration', 'promotion wall s', 'history events'], rows }],
-      verdicts: [verdict(flat, 'history flat as scans lengthen', counts.join(' → '))],
+      tables: [
+        {
+          head: [
+            'poll rounds',
+            'scan duration',
+            'promotion wall s',
+            'history events',
+            'events other than workflow tasks',
+          ],
+          rows,
+        },
+      ],
+      verdicts: [
+        verdict(
+          flat,
+          'history flat as scans lengthen (events other than workflow tasks, which two side-by-side activities may add by finishing apart)',
+          counts.join(' → '),
+        ),
+      ],
     };
   }
 }
