@@ -15,15 +15,16 @@
  *   BENCH_ROUNDS     scan poll rounds for the history benchmark (default 1,10,100)
  *   BENCH_SECTIONS   which to run: copy,overhead,parked,history,cluster (default all)
  *   BENCH_CLUSTER_*  the cluster section (Temporal on PostgreSQL, its own stack): bench/lib/cluster.ts
- *   BENCH_STACK_DIR  stack data directory (default .data/bench-stack; ports 3723x), BENCH_KEEP_STACK=1 keeps it up
+ *   BENCH_STACK_DIR  stack data directory (default .data/bench-stack; ports 3723x; emptied at the start unless
+ *                    its stack is up), BENCH_KEEP_STACK=1 keeps it up
  *   BENCH_OUT        output file (default docs/benchmarks.md)
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { paths, REPO_ROOT, stackConfig } from '../dev/stack/config';
-import { readPid } from '../dev/stack/processes';
+import { isOurs, readPid } from '../dev/stack/processes';
 import { stackDown, stackUp } from '../dev/stack/stack';
 import { buildActivities } from '../src/activities/index';
 import { loadWorkerConfig } from '../src/worker/config';
@@ -66,6 +67,11 @@ async function main(): Promise<void> {
     STACK_HARBOR_PORT: String(38080 + PORT_OFFSET),
     STACK_METRICS_PORT: String(39464 + PORT_OFFSET),
   });
+  // Every run starts from an empty stack unless one is already up (BENCH_KEEP_STACK): harbor-sim writes its
+  // whole state on each change, and Temporal's SQLite grows, so what earlier runs left would slow this one.
+  const running = ['temporal', 'registry', 'harbor-sim'].some((n) => isOurs(readPid(paths(config).pids, n)));
+  // Only a directory a stack made (it has pids/): BENCH_STACK_DIR might name anything.
+  if (!running && existsSync(paths(config).pids)) rmSync(config.dir, { recursive: true, force: true });
   await stackUp({ config, say: log });
   const env = testEnv(config, false); // the bench stack's values, whatever the shell exported
   const client = await connectClient(env);
