@@ -8,9 +8,9 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Service } from '../stack/components';
 import { REPO_ROOT, StackConfig, paths, secret } from '../stack/config';
@@ -103,6 +103,24 @@ function redisPing(port: number, password: string): Promise<boolean> {
 const redisUrl = (c: StackConfig, db: number) =>
   `redis://:${internalSecret(c, 'redis-password')}@127.0.0.1:${c.redisPort}/${db}?idle_timeout_seconds=30`;
 
+/**
+ * postgres (its own user) must pass through every parent of its data directory. A parent inside the
+ * repository that only root may enter (`.data` made 0700 by a tool that created it first, e.g. harbor-sim's
+ * data directory with mkdir -p) gets o+x: entering, not listing. One outside the repository is not ours to
+ * change: the error names it and the fix.
+ */
+function letPostgresReach(dir: string): void {
+  for (let d = resolve(dir); d !== dirname(d); d = dirname(d)) {
+    const mode = statSync(d).mode;
+    if (mode & 0o001) continue;
+    if (d === REPO_ROOT || d.startsWith(`${REPO_ROOT}/`)) chmodSync(d, (mode & 0o7777) | 0o001);
+    else
+      throw new Error(
+        `PostgreSQL runs as user postgres and cannot enter ${d} (mode ${(mode & 0o777).toString(8)}): chmod o+x ${d}, or set STACK_DIR to a directory it can reach`,
+      );
+  }
+}
+
 export const postgres: Service = {
   name: 'postgres',
   // One private cluster for the stack: Harbor's `registry` database and, with --temporal postgres, Temporal's.
@@ -116,6 +134,7 @@ export const postgres: Service = {
     if (existsSync(join(p.pgData, 'PG_VERSION'))) return;
     // The parents stay traversable: postgres runs as its own user when we are root.
     mkdirSync(p.root, { recursive: true, mode: 0o755 });
+    letPostgresReach(p.root);
     rmSync(p.pgData, { recursive: true, force: true });
     mkdirSync(p.pgData, { mode: 0o700 });
     const pwfile = join(p.root, 'pg-initial-password');
