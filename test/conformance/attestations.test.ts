@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { HarborApi, RegistryApi, type HarborConnection } from '../../src/harbor/index';
-import { Fixture, harborError } from './fixture';
+import { copyArtifact, Fixture, harborError } from './fixture';
 import { CLEAN, Cosign, pushImageTo, removeWorkDir } from './images';
 import { connect, resolveTarget, type ConformanceTarget, type Creds } from './target';
 
@@ -118,7 +118,7 @@ describe('cosign attest output on Harbor', () => {
     );
     assert.deepEqual((await referrers(P.src, img)).manifests ?? [], []);
 
-    await admin.copyArtifact(P.signed, REPO, `${repoOf(P.src)}@${img}`);
+    await copyArtifact(admin, P.signed, REPO, `${repoOf(P.src)}@${img}`);
     const copied = await admin.getArtifact(P.signed, REPO, img, { withTag: true, withAccessory: true });
     assert.deepEqual(copied.accessories ?? [], []);
     assert.equal((await harborError(() => admin.getArtifact(P.signed, REPO, attTag(img)))).status, 404);
@@ -130,7 +130,7 @@ describe('cosign attest output on Harbor', () => {
     assert.match(v.stderr, /no matching attestations/);
 
     // The .att is an ordinary artifact, so it can be copied by its tag on its own, and then verifies.
-    await admin.copyArtifact(P.signed, REPO, `${repoOf(P.src)}:${attTag(img)}`);
+    await copyArtifact(admin, P.signed, REPO, `${repoOf(P.src)}:${attTag(img)}`);
     assert.equal((await admin.getArtifact(P.signed, REPO, attTag(img))).digest, att.digest);
     const va = await cosign.verifyAttestation(t.admin, repoOf(P.signed), img, VSA);
     assert.equal(va.code, 0, va.stderr);
@@ -188,7 +188,7 @@ describe('cosign attest output on Harbor', () => {
     );
     assert.equal(refs[0]!.annotations?.['dev.sigstore.bundle.predicateType'], VSA);
 
-    await admin.copyArtifact(P.signed, REPO, `${repoOf(P.src)}@${img}`);
+    await copyArtifact(admin, P.signed, REPO, `${repoOf(P.src)}@${img}`);
     const copied = await admin.getArtifact(P.signed, REPO, img, { withTag: true, withAccessory: true });
     assert.deepEqual(
       (copied.accessories ?? []).map((a) => [a.type, a.digest]),
@@ -207,7 +207,7 @@ describe('cosign attest output on Harbor', () => {
     // only the first time, harbor-api.md §4).
     await cosign.attest(t.admin, repoOf(P.src), img, { type: VSA, predicate, format: 'bundle' });
     assert.equal((await referrers(P.src, img)).manifests?.length, 2);
-    await admin.copyArtifact(P.signed, REPO, `${repoOf(P.src)}@${img}`);
+    await copyArtifact(admin, P.signed, REPO, `${repoOf(P.src)}@${img}`);
     assert.equal((await referrers(P.signed, img)).manifests?.length, 1);
     // An accessory goes with its subject.
     await admin.deleteArtifact(P.src, REPO, img);

@@ -121,3 +121,25 @@ export async function harborError(fn: () => Promise<unknown>): Promise<HarborHtt
   }
   throw new Error('expected Harbor to refuse, but it answered 2xx');
 }
+
+/**
+ * A copy, asked once more after a second when Harbor answers 500: Harbor v2.15.2 intermittently fails a
+ * copy with "cannot get the ORM from context" (goharbor/harbor#23247: its registry client's readonly check
+ * loads config without the request's database context when its cache has expired; logged by core, the
+ * response only says "internal server error"). The copy activity retries a 5xx the same way, and a copy
+ * of an artifact already there succeeds, so asking again changes nothing else. Refusals (4xx) pass through.
+ */
+export async function copyArtifact(
+  api: { copyArtifact(project: string, repository: string, from: string): Promise<unknown> },
+  project: string,
+  repository: string,
+  from: string,
+): Promise<void> {
+  try {
+    await api.copyArtifact(project, repository, from);
+  } catch (err) {
+    if (!(err instanceof HarborHttpError && err.status === 500)) throw err;
+    await new Promise((r) => setTimeout(r, 1_000));
+    await api.copyArtifact(project, repository, from);
+  }
+}

@@ -17,7 +17,7 @@ import {
 } from '../../src/harbor/index';
 import { clientOperations, opKey, registryTemplate } from '../support/client-operations';
 import { PROMOTER_READ, PROMOTER_WRITE } from '../../dev/robot-access';
-import { Fixture, harborError, type Access } from './fixture';
+import { copyArtifact, Fixture, harborError, type Access } from './fixture';
 import { CLEAN, Cosign, pushImageTo, pushIndexTo, removeWorkDir, VULNERABLE } from './images';
 import { connect, resolveTarget, type ConformanceTarget, type Creds } from './target';
 
@@ -251,7 +251,7 @@ describe(`Harbor conformance`, () => {
     await cosign.sign(t.admin, repoOf(P.src), clean);
     const srcSigs = await api.listAccessories(P.src, REPO, clean, 'signature.cosign');
     assert.equal(srcSigs.length, 1);
-    await api.copyArtifact(P.signed, REPO, `${repoOf(P.src)}@${clean}`);
+    await copyArtifact(api, P.signed, REPO, `${repoOf(P.src)}@${clean}`);
     const copied = await api.getArtifact(P.signed, REPO, clean, { withTag: true, withAccessory: true });
     assert.deepEqual((copied.tags ?? []).map((x) => x.name).sort(), ['1.0', '1.0-extra']);
     const accs = (copied.accessories ?? []).filter((x) => x.type === 'signature.cosign');
@@ -273,7 +273,7 @@ describe(`Harbor conformance`, () => {
 
   it('re-copy answers 201, adds the new tags, carries no second signature', async () => {
     assert.equal(await admin.createTag(P.src, REPO, clean, '1.1'), 'created');
-    await api.copyArtifact(P.signed, REPO, `${repoOf(P.src)}@${clean}`);
+    await copyArtifact(api, P.signed, REPO, `${repoOf(P.src)}@${clean}`);
     const again = await api.getArtifact(P.signed, REPO, clean, { withTag: true, withAccessory: true });
     assert.deepEqual((again.tags ?? []).map((x) => x.name).sort(), ['1.0', '1.0-extra', '1.1']);
     assert.equal((again.accessories ?? []).filter((x) => x.type === 'signature.cosign').length, 1);
@@ -281,7 +281,7 @@ describe(`Harbor conformance`, () => {
 
   it('content trust (cosign) refuses an unsigned image with 412 and its message; REST still reads it', async () => {
     const unsigned = await pushImageTo(t, t.admin, repoOf(P.src), 'unsigned', CLEAN);
-    await api.copyArtifact(P.signed, REPO, `${repoOf(P.src)}:unsigned`);
+    await copyArtifact(api, P.signed, REPO, `${repoOf(P.src)}:unsigned`);
     assert.equal((await api.getArtifact(P.signed, REPO, unsigned)).digest, unsigned);
     const e = await refused(() => registry.headManifest(P.signed, REPO, 'unsigned'));
     assert.deepEqual(
@@ -342,7 +342,7 @@ describe(`Harbor conformance`, () => {
       const atSrc = await scanned(P.src, vuln);
       assert.equal(atSrc.severity, 'High');
       assert.deepEqual((await api.getVulnerabilityIds(P.src, REPO, vuln)).length, 2);
-      await api.copyArtifact(P.gate, REPO, `${repoOf(P.src)}:vuln`);
+      await copyArtifact(api, P.gate, REPO, `${repoOf(P.src)}:vuln`);
       // The copy's auto-scan gives the digest a new report; until it is Success the status itself blocks.
       const during = await refused(() => registry.headManifest(P.gate, REPO, vuln));
       assert.equal(during.status, 412);
@@ -359,7 +359,7 @@ describe(`Harbor conformance`, () => {
       );
       assert.equal((await api.getArtifact(P.gate, REPO, vuln)).digest, vuln); // REST reads are not blocked
       const before = await reportId(P.src, clean);
-      await api.copyArtifact(P.gate, REPO, `${repoOf(P.src)}@${clean}`);
+      await copyArtifact(api, P.gate, REPO, `${repoOf(P.src)}@${clean}`);
       await scanned(P.gate, clean, before);
       assert.equal((await registry.headManifest(P.gate, REPO, clean)).digest, clean);
     },
@@ -371,7 +371,7 @@ describe(`Harbor conformance`, () => {
     assert.equal(a.digest, idx.digest);
     assert.deepEqual((a.references ?? []).map((r) => r.child_digest).sort(), [...idx.children].sort());
     const before = t.scanner ? await Promise.all(idx.children.map((c) => scanned(P.src, c))) : [];
-    await api.copyArtifact(P.gate, REPO, `${repoOf(P.src)}:multi`);
+    await copyArtifact(api, P.gate, REPO, `${repoOf(P.src)}:multi`);
     const copied = await api.getArtifact(P.gate, REPO, idx.digest);
     assert.deepEqual((copied.references ?? []).map((r) => r.child_digest).sort(), [...idx.children].sort());
     for (const child of idx.children)
