@@ -16,7 +16,7 @@ import {
 } from '../../../src/activities/cosign-key.js';
 import { SessionKeyError, SigningKeySession } from '../../../src/activities/session-key.js';
 
-const FIXTURES = join(__dirname, 'fixtures', 'cosign-key');
+const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'cosign-key'); // test-only key pair (real cosign output)
 const KEY_FILE = join(FIXTURES, 'cosign.key');
 const KEY = readFileSync(KEY_FILE, 'utf8');
 const PUB = readFileSync(join(FIXTURES, 'cosign.pub'), 'utf8');
